@@ -1,0 +1,58 @@
+#include "core/config.hpp"
+
+#include "core/error.hpp"
+#include "core/json_util.hpp"
+
+namespace gk {
+
+namespace {
+
+int64_t int_at(const boost::json::object &o, const char *key, int64_t fallback, int64_t min,
+               const std::string &where) {
+  const auto *v = o.if_contains(key);
+  if (!v || v->is_null()) return fallback;
+  if (!v->is_int64() && !v->is_uint64())
+    fail(Errc::invalid, "config: " + where + key + " must be an integer");
+  int64_t n = v->is_int64() ? v->as_int64() : static_cast<int64_t>(v->as_uint64());
+  if (n < min)
+    fail(Errc::invalid,
+         "config: " + where + key + " must be at least " + std::to_string(min) + ", found " +
+             std::to_string(n));
+  return n;
+}
+
+}  // namespace
+
+Config parse_config(std::string_view json) {
+  Config c;
+  if (json.empty()) return c;
+  boost::json::value doc = parse_json(json, "config");
+  if (!doc.is_object()) fail(Errc::invalid, "config: expected a JSON object");
+  c.raw = doc.as_object();
+  const auto &o = c.raw;
+  if (const auto *v = o.if_contains("state_path")) {
+    if (!v->is_string() || v->as_string().empty())
+      fail(Errc::invalid, "config: state_path must be a non-empty string");
+    c.state_path = v->as_string().c_str();
+  }
+  if (const auto *v = o.if_contains("durability")) {
+    if (!v->is_string() || (v->as_string() != "normal" && v->as_string() != "full"))
+      fail(Errc::invalid, "config: durability must be \"normal\" or \"full\"");
+    c.durability_full = v->as_string() == "full";
+  }
+  c.busy_timeout_ms = static_cast<int>(int_at(o, "busy_timeout_ms", c.busy_timeout_ms, 0, ""));
+  if (const auto *v = o.if_contains("limits")) {
+    if (!v->is_object()) fail(Errc::invalid, "config: limits must be an object");
+    const auto &l = v->as_object();
+    c.max_parallel = static_cast<int>(int_at(l, "max_parallel", c.max_parallel, 1, "limits."));
+    c.lease_s = int_at(l, "lease_s", c.lease_s, 1, "limits.");
+    c.max_reclaims = static_cast<int>(int_at(l, "max_reclaims", c.max_reclaims, 0, "limits."));
+    c.max_start_failures =
+        static_cast<int>(int_at(l, "max_start_failures", c.max_start_failures, 1, "limits."));
+    c.start_backoff_ms = int_at(l, "start_backoff_ms", c.start_backoff_ms, 0, "limits.");
+    c.idle_step_ms = int_at(l, "idle_step_ms", c.idle_step_ms, 1, "limits.");
+  }
+  return c;
+}
+
+}  // namespace gk

@@ -1,0 +1,142 @@
+// Building the model: inserting task trees (at load and when a job returns subtasks) and deriving
+// every index from the persisted fields after the state was read from disk.
+#include "core/engine.hpp"
+
+namespace gk {
+
+TaskIndex Engine::insert_tree(const TaskDef &top, int32_t gi, TaskIndex parent, bool dynamic) {
+  struct Item {
+    const TaskDef *def;
+    TaskIndex parent;
+  };
+  std::vector<Item> stack{{&top, parent}};
+  std::vector<TaskIndex> parents;
+  TaskIndex first = kNoTask;
+  while (!stack.empty()) {
+    Item item = stack.back();
+    stack.pop_back();
+    Goal &g = model_.goals[gi];
+    Task t;
+    t.goal = gi;
+    t.parent = item.parent;
+    t.dynamic = dynamic;
+    t.id = item.parent == kNoTask ? std::string() : item.def->id;
+    t.def = std::make_unique<TaskDef>(*item.def);
+    t.def->tasks.clear();
+    if (item.parent != kNoTask)
+      t.position = static_cast<int32_t>(model_.tasks[item.parent].children.size());
+    store_.insert_task(t, g, item.parent == kNoTask ? nullptr : &model_.tasks[item.parent]);
+    auto ti = static_cast<TaskIndex>(model_.tasks.size());
+    model_.tasks.push_back(std::move(t));
+    if (first == kNoTask) first = ti;
+    if (item.parent == kNoTask) {
+      g.root = ti;
+    } else {
+      Task &p = model_.tasks[item.parent];
+      p.children.push_back(ti);
+      p.counts.add(Status::pending);
+      g.by_id.emplace(item.def->id, ti);
+    }
+    if (item.def->tasks.empty()) {
+      if (item.parent != kNoTask) ++g.leaves;
+      continue;
+    }
+    parents.push_back(ti);
+    // Run order: priority descending, then declaration order. Pushed in reverse so that the
+    // children are inserted (and get their positions) in run order.
+    std::vector<const TaskDef *> kids;
+    for (const TaskDef &c : item.def->tasks) kids.push_back(&c);
+    std::stable_sort(kids.begin(), kids.end(),
+                     [](const TaskDef *a, const TaskDef *b) { return a->priority > b->priority; });
+    for (size_t k = kids.size(); k-- > 0;) stack.push_back({kids[k], ti});
+  }
+  for (TaskIndex p : parents) link_needs(p);
+  return first;
+}
+
+void Engine::link_needs(TaskIndex pi) {
+  Goal &g = model_.goals[model_.tasks[pi].goal];
+  for (TaskIndex c : model_.tasks[pi].children) {
+    Task &child = model_.tasks[c];
+    child.unmet_needs = 0;
+    if (!child.def->has_needs) continue;
+    for (const std::string &need : child.def->needs) {
+      auto it = g.by_id.find(need);
+      if (it == g.by_id.end()) continue;  // validated at load; a missing sibling cannot happen
+      Task &sibling = model_.tasks[it->second];
+      sibling.dependents.push_back(c);
+      if (!is_satisfied(sibling.status)) ++child.unmet_needs;
+    }
+  }
+}
+
+void Engine::rebuild_indexes() {
+  model_.timers = {};
+  model_.active_gates.clear();
+  model_.spawned_running = 0;
+  for (Goal &g : model_.goals) {
+    g.pinned_task = kNoTask;
+    g.spawned_running = g.leaves = g.leaves_finished = 0;
+    g.ready_reuse.clear();
+    g.ready_spawn.clear();
+    g.ready_auto.clear();
+    g.ready_other.clear();
+    g.offered.clear();
+    g.running.clear();
+    g.announce.clear();
+    g.by_id.clear();
+  }
+  auto n = static_cast<TaskIndex>(model_.tasks.size());
+  for (TaskIndex i = 0; i < n; ++i) {
+    Task &t = model_.tasks[i];
+    t.counts = {};
+    t.seq_cursor = t.unmet_needs = 0;
+    t.dependents.clear();
+    t.entered = t.queued = false;
+  }
+  for (TaskIndex i = 0; i < n; ++i) {
+    Task &t = model_.tasks[i];
+    Goal &g = model_.goals[t.goal];
+    if (t.parent != kNoTask) {
+      g.by_id.emplace(t.id, i);
+      model_.tasks[t.parent].counts.add(t.status);
+      if (t.is_leaf()) {
+        ++g.leaves;
+        if (is_satisfied(t.status)) ++g.leaves_finished;
+      }
+    }
+    if (t.job != JobState::none) {
+      if (t.pinned) {
+        g.pinned_task = i;
+      } else {
+        ++g.spawned_running;
+        ++model_.spawned_running;
+      }
+      if (t.job == JobState::offered) {
+        g.offered.insert(i);
+      } else {
+        g.running.insert(i);
+        model_.timers.push({t.lease_until_ms, i, TimerKind::lease});
+      }
+    }
+    if (t.status == Status::pending_review && !t.review_announced) g.announce.insert(i);
+    if (t.def->stage == Stage::wait_for_signal && t.status == Status::active) {
+      model_.active_gates.insert(i);
+      if (const auto *d = t.gate.if_contains("deadline_ms"); d && d->is_int64())
+        model_.timers.push({d->as_int64(), i, TimerKind::gate_deadline});
+    }
+  }
+  for (TaskIndex i = 0; i < n; ++i)
+    if (!model_.tasks[i].is_leaf()) link_needs(i);
+  for (Goal &g : model_.goals) {
+    if (g.state == GoalState::loaded || g.state == GoalState::finished) continue;
+    if (g.spec == SpecPhase::none) {
+      enter(g.root);
+    } else {
+      model_.tasks[g.root].entered = true;
+      queue_ready(g.root);
+    }
+  }
+}
+
+}  // namespace gk

@@ -1,0 +1,29 @@
+// Goal files: YAML in, validated definitions out (see DESIGN.md, "Goal files"). Every error is
+// gk::Error(invalid) that starts with "source:line:column: " and the key path, e.g.
+// "ci.yaml:7:9: goals[0].tasks[1].sesion_policy: unknown key ...".
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "core/goal_def.hpp"
+
+namespace gk {
+
+// All goals of the file, with defaults and inheritance applied. All or nothing: one error and
+// nothing is returned.
+std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view source_name);
+
+// Subtasks a job returned at run time (a JSON array of task objects, same keys as YAML tasks),
+// validated like a goal file's tasks and inheriting run, env, session_policy, timeout and
+// max_retries from `parent`. Ids must be unique among themselves and not `id_taken` (the ids
+// already in the goal). Templates may name the goal's params, the new tasks and any id_taken task.
+// Errors read "<where>: subtasks[2].id: ..." (no line numbers: the input was JSON).
+// An empty array gives no tasks.
+std::vector<TaskDef> parse_subtasks(const boost::json::value &subtasks, const GoalDef &goal,
+                                    const TaskDef &parent, std::string_view where,
+                                    const std::function<bool(std::string_view)> &id_taken);
+
+}  // namespace gk

@@ -1,0 +1,259 @@
+// What hosts report about jobs. Every report is applied by job key against the durable state: a
+// report for an attempt that is no longer current (superseded, cancelled, goal stopped) is
+// recorded and ignored, never applied to whatever runs now.
+#include <fstream>
+#include <sstream>
+
+#include "core/engine.hpp"
+#include "core/error.hpp"
+#include "core/goal_file.hpp"
+#include "core/json_util.hpp"
+
+namespace gk {
+
+namespace json = boost::json;
+
+namespace {
+
+struct ParsedKey {
+  std::string goal, task;
+  int32_t attempt = 0;
+};
+
+ParsedKey parse_job_key(std::string_view key) {
+  auto bad = [&] {
+    fail(Errc::invalid, "job key '" + std::string(key) + "' is not GOAL/TASK#ATTEMPT");
+  };
+  auto hash = key.rfind('#');
+  if (hash == std::string_view::npos || hash + 1 >= key.size() || key.size() - hash > 10) bad();
+  ParsedKey k;
+  for (char c : key.substr(hash + 1)) {
+    if (c < '0' || c > '9') bad();
+    k.attempt = k.attempt * 10 + (c - '0');
+  }
+  std::string_view head = key.substr(0, hash);
+  auto slash = head.find('/');
+  k.goal = head.substr(0, slash);
+  if (slash != std::string_view::npos) k.task = head.substr(slash + 1);
+  if (k.goal.empty() || (slash != std::string_view::npos && k.task.empty())) bad();
+  return k;
+}
+
+// The result file is the host's; read it before the transaction so no I/O waits inside it.
+json::object read_result(const json::object &ev) {
+  if (const auto *r = ev.if_contains("result"); r && !r->is_null()) {
+    if (!r->is_object()) fail(Errc::invalid, "job event: \"result\" must be an object");
+    return r->as_object();
+  }
+  auto path = opt_string(ev, "result_file", "job event");
+  if (!path) return {};
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) return {};  // no result file: the exit code decides
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return {};
+  boost::json::error_code ec;
+  json::value v = is_valid_utf8(text) ? json::parse(text, ec) : json::value();
+  if (ec || !v.is_object())
+    return {{"status", "failed"},
+            {"summary", "the result file " + *path + " is not a JSON object"}};
+  return std::move(v.as_object());
+}
+
+}  // namespace
+
+void Engine::job_event(std::string_view key, const json::object &ev) {
+  auto type = opt_string(ev, "type", "job event").value_or("");
+  if (type != "started" && type != "start_failed" && type != "heartbeat" && type != "finished")
+    fail(Errc::invalid,
+         "job event: \"type\" must be started, start_failed, heartbeat or finished, found \"" +
+             type + "\"");
+  ParsedKey k = parse_job_key(key);
+  json::object result = type == "finished" ? read_result(ev) : json::object{};
+  if (type == "finished" && !ev.contains("exit_code") && !result.contains("status"))
+    fail(Errc::invalid, "job event: finished needs \"exit_code\" or a result with \"status\"");
+  opt_int(ev, "exit_code", "job event");
+  auto reason = opt_string(ev, "reason", "job event").value_or("");
+
+  mutate([&] {
+    Goal &g = model_.goals[find_goal(k.goal)];
+    TaskIndex i = g.root;
+    if (!k.task.empty()) {
+      auto it = g.by_id.find(k.task);
+      if (it == g.by_id.end())
+        fail(Errc::not_found, "job '" + std::string(key) + "': goal has no task '" + k.task + "'");
+      i = it->second;
+    }
+    Task &t = model_.tasks[i];
+    if (k.attempt < 1 || k.attempt > t.attempt)
+      fail(Errc::not_found, "job '" + std::string(key) + "' was never offered");
+    std::string skey(key);
+    if (k.attempt != t.attempt || t.job == JobState::none) {
+      bool was_cancelled = model_.cancels.count(skey) > 0;
+      if (was_cancelled && (type == "finished" || type == "start_failed")) {
+        model_.cancels.erase(skey);
+        store_.delete_cancel(skey);
+      }
+      event(g, &t, "late_event_ignored",
+            {{"job_key", skey},
+             {"event", type},
+             {"why", was_cancelled ? "the job was cancelled"
+                     : k.attempt != t.attempt ? "a later attempt superseded it"
+                                              : "the attempt is no longer running"}});
+      return;
+    }
+    if (type == "started" || type == "heartbeat") {
+      if (t.job == JobState::offered) {
+        t.job = JobState::running;
+        g.offered.erase(i);
+        g.running.insert(i);
+        event(g, &t, "job_started", {{"job_key", skey}});
+      }
+      t.lease_until_ms = now_ + config_.lease_s * 1000;
+      model_.timers.push({t.lease_until_ms, i, TimerKind::lease});
+      dirty(i);
+      return;
+    }
+    if (type == "start_failed") {
+      release_slot(i);
+      ++t.start_failures;
+      event(g, &t, "job_start_failed",
+            {{"job_key", skey}, {"reason", reason}, {"failures", t.start_failures}});
+      if (t.start_failures >= config_.max_start_failures) {
+        t.reason = "could not start a session " + std::to_string(t.start_failures) +
+                   " times; last reason: " + reason;
+        if (t.id.empty()) g.spec = SpecPhase::none;
+        set_status(i, Status::blocked, t.reason);
+        return;
+      }
+      int64_t backoff = config_.start_backoff_ms << std::min(t.start_failures - 1, 16);
+      t.not_before_ms = now_ + backoff;
+      set_status(i, Status::pending, "start failed, retry after backoff");
+      queue_ready(i);
+      return;
+    }
+    apply_finished(i, ev, result);
+  });
+}
+
+void Engine::apply_finished(TaskIndex i, const json::object &ev, const json::object &result) {
+  Goal &g = model_.goals[model_.tasks[i].goal];
+  std::string key = job_key(model_.tasks[i]);
+  release_slot(i);
+  Task &t = model_.tasks[i];
+  t.finished_ms = now_;
+  t.start_failures = 0;
+  int64_t exit_code = opt_int(ev, "exit_code", "job event").value_or(0);
+  std::string status = exit_code == 0 ? "done" : "failed";
+  auto declared = opt_string(result, "status", "job result");
+  if (declared && *declared != "done" && *declared != "blocked" && *declared != "failed")
+    fail(Errc::invalid, "job result: \"status\" must be done, blocked or failed, found \"" +
+                            *declared + "\"");
+  if (declared && (exit_code == 0 || *declared != "done")) status = *declared;
+  t.summary = opt_string(result, "summary", "job result").value_or("");
+  if (const auto *a = result.if_contains("artifacts"); a && a->is_object())
+    for (const auto &kv : a->as_object()) t.artifacts[kv.key()] = kv.value();
+  dirty(i);
+  event(g, &t, "job_finished",
+        {{"job_key", key}, {"exit_code", exit_code}, {"status", status}, {"summary", t.summary}});
+
+  const json::value *subtasks = result.if_contains("subtasks");
+  bool has_subtasks = subtasks && subtasks->is_array() && !subtasks->as_array().empty();
+  if (status == "done" && t.id.empty()) {
+    if (!has_subtasks) {
+      finish_failed(i, "the plan returned no subtasks");
+      return;
+    }
+    try {
+      add_subtasks(i, *subtasks);
+    } catch (const Error &e) {
+      if (e.code() != Errc::invalid) throw;
+      finish_failed(i, e.what());
+      return;
+    }
+    Task &root = model_.tasks[i];
+    g.spec = SpecPhase::awaiting_approval;
+    g.state = GoalState::paused;
+    root.review_announced = false;
+    g.announce.insert(i);
+    dirty(g);
+    set_status(i, Status::pending_review, "the plan awaits approval");
+    event(g, &root, "spec_proposed", {{"subtasks", static_cast<int64_t>(root.children.size())}});
+    return;
+  }
+  if (status == "done") {
+    if (has_subtasks) {
+      try {
+        add_subtasks(i, *subtasks);
+      } catch (const Error &e) {
+        if (e.code() != Errc::invalid) throw;
+        finish_failed(i, e.what());
+      }
+      return;
+    }
+    if (t.def->requires_approval) {
+      t.review_announced = false;
+      g.announce.insert(i);
+      set_status(i, Status::pending_review, "awaits approval");
+      return;
+    }
+    set_status(i, Status::done, t.summary);
+    return;
+  }
+  if (status == "blocked") {
+    t.reason = t.summary.empty() ? "the agent reported blocked" : t.summary;
+    set_status(i, Status::blocked, t.reason);
+    return;
+  }
+  std::string why = t.summary.empty() ? "exit code " + std::to_string(exit_code) : t.summary;
+  finish_failed(i, why);
+}
+
+void Engine::finish_failed(TaskIndex i, std::string_view reason) {
+  Task &t = model_.tasks[i];
+  Goal &g = model_.goals[t.goal];
+  if (t.retries_used < t.def->max_retries) {
+    ++t.retries_used;
+    t.failure = "Attempt " + std::to_string(t.attempt) + " failed: " + std::string(reason);
+    dirty(i);
+    event(g, &t, "retry",
+          {{"retry", t.retries_used}, {"of", t.def->max_retries}, {"reason", std::string(reason)}});
+    set_status(i, Status::pending, "retry " + std::to_string(t.retries_used));
+    queue_ready(i);
+    return;
+  }
+  t.reason = std::string(reason);
+  if (t.id.empty()) {
+    g.spec = SpecPhase::none;
+    dirty(g);
+  }
+  set_status(i, Status::failed, reason);
+}
+
+void Engine::add_subtasks(TaskIndex pi, const json::value &subtasks) {
+  Goal &g = model_.goals[model_.tasks[pi].goal];
+  std::string where = "result of " + job_key(model_.tasks[pi]);
+  TaskDef holder = *model_.tasks[pi].def;
+  holder.tasks =
+      parse_subtasks(subtasks, g.def, holder, where,
+                     [&](std::string_view id) { return g.by_id.count(std::string(id)) > 0; });
+  bool was_leaf = model_.tasks[pi].is_leaf();
+  for (const TaskDef &d : holder.tasks) insert_tree(d, model_.tasks[pi].goal, pi, true);
+  link_needs(pi);
+  Task &p = model_.tasks[pi];
+  if (was_leaf && p.parent != kNoTask) {
+    --g.leaves;
+    if (is_satisfied(p.status)) --g.leaves_finished;
+  }
+  event(g, &p, "subtasks_added", {{"count", static_cast<int64_t>(holder.tasks.size())}});
+  if (!p.id.empty()) {
+    set_status(pi, p.counts.derive(), "runs its subtasks");
+    if (p.entered) {
+      p.entered = false;
+      enter(pi);
+    }
+  }
+}
+
+}  // namespace gk

@@ -1,0 +1,145 @@
+// Read-only views for hosts and people: goal status, the task tree, one task, the event log.
+#include "core/engine.hpp"
+#include "core/error.hpp"
+#include "core/json_util.hpp"
+
+namespace gk {
+
+namespace json = boost::json;
+
+json::object Engine::status_json(const Goal &g) const {
+  const Task &root = model_.tasks[g.root];
+  json::array active, review, blocked;
+  auto gi = static_cast<int32_t>(&g - model_.goals.data());
+  auto add_active = [&](TaskIndex i) {
+    const Task &t = model_.tasks[i];
+    json::object a{{"task_id", t.id.empty() ? g.id : t.id}, {"title", t.def->title}};
+    if (t.job != JobState::none) {
+      a["job_key"] = job_key(t);
+      a["job"] = t.job == JobState::offered ? "offered" : "running";
+      a["session"] = t.pinned ? "pinned" : "spawned";
+      a["since_ms"] = t.started_ms;
+    } else {
+      a["gate"] = t.def->wait_for.contains("type") ? t.def->wait_for.at("type") : json::value();
+      a["since_ms"] = t.gate.contains("activated_ms") ? t.gate.at("activated_ms") : json::value();
+    }
+    active.push_back(std::move(a));
+  };
+  for (TaskIndex i : g.offered) add_active(i);
+  for (TaskIndex i : g.running) add_active(i);
+  for (TaskIndex i : model_.active_gates)
+    if (model_.tasks[i].goal == gi) add_active(i);
+  // Reviews and blocked tasks are rare; the walk is over the goal's tree only on request.
+  for (TaskIndex i : subtree(g.root)) {
+    const Task &t = model_.tasks[i];
+    if (!t.is_leaf() && !t.id.empty()) continue;
+    if (t.status == Status::pending_review)
+      review.push_back({{"task_id", t.id.empty() ? g.id : t.id}, {"title", t.def->title}});
+    if (t.status == Status::blocked)
+      blocked.push_back({{"task_id", t.id.empty() ? g.id : t.id}, {"reason", t.reason}});
+  }
+  json::object o{{"goal_id", g.id},
+                 {"title", g.def.title.empty() ? g.id : g.def.title},
+                 {"source", g.source},
+                 {"state", to_string(g.state)},
+                 {"status", to_string(root.status)},
+                 {"progress", {{"done", g.leaves_finished}, {"total", g.leaves}}},
+                 {"active", std::move(active)},
+                 {"pending_review", std::move(review)},
+                 {"blocked", std::move(blocked)}};
+  if (g.spec != SpecPhase::none)
+    o["spec"] = g.spec == SpecPhase::decomposing ? "decomposing" : "awaiting_approval";
+  return o;
+}
+
+json::object Engine::task_json(TaskIndex top, bool with_children) const {
+  auto one = [&](TaskIndex i) {
+    const Task &t = model_.tasks[i];
+    const Goal &g = model_.goals[t.goal];
+    json::object o{{"task_id", t.id.empty() ? g.id : t.id},
+                   {"title", t.def->title},
+                   {"status", to_string(t.status)},
+                   {"stage", to_string(t.def->stage)},
+                   {"session_policy", to_string(t.def->session_policy)},
+                   {"attempt", t.attempt}};
+    if (t.job != JobState::none) {
+      o["job_key"] = job_key(t);
+      o["session"] = t.pinned ? "pinned" : "spawned";
+    }
+    if (t.def->parallel) o["parallel"] = true;
+    if (t.dynamic) o["dynamic"] = true;
+    if (!t.summary.empty()) o["summary"] = t.summary;
+    if (!t.reason.empty()) o["reason"] = t.reason;
+    if (!t.artifacts.empty()) o["artifacts"] = t.artifacts;
+    if (t.retries_used) o["retries_used"] = t.retries_used;
+    return o;
+  };
+  json::object out = one(top);
+  if (!with_children) {
+    const Task &t = model_.tasks[top];
+    if (!t.failure.empty()) out["failure"] = t.failure;
+    if (!t.feedback.empty()) out["feedback"] = t.feedback;
+    if (!t.gate.empty()) out["gate"] = t.gate;
+    if (t.def->stage == Stage::wait_for_signal) out["wait_for"] = t.def->wait_for;
+    out["max_retries"] = t.def->max_retries;
+    out["start_failures"] = t.start_failures;
+    out["reclaims"] = t.reclaims;
+    return out;
+  }
+  // Iterative, so a deep tree cannot overflow the stack; children arrays are filled in order.
+  struct Frame {
+    TaskIndex task;
+    json::object *node;
+  };
+  std::vector<Frame> work{{top, &out}};
+  while (!work.empty()) {
+    Frame f = work.back();
+    work.pop_back();
+    const Task &t = model_.tasks[f.task];
+    if (t.children.empty()) continue;
+    auto &kids = (*f.node)["children"].emplace_array();
+    kids.reserve(t.children.size());
+    for (TaskIndex c : t.children) kids.push_back(one(c));
+    for (size_t k = 0; k < t.children.size(); ++k)
+      work.push_back({t.children[k], &kids[k].as_object()});
+  }
+  return out;
+}
+
+json::object Engine::query(const json::object &q) {
+  auto what = opt_string(q, "what", "query").value_or("status");
+  auto goal_id = opt_string(q, "goal_id", "query");
+  std::lock_guard lock(mutex_);
+  refresh();
+  if (what == "status") {
+    json::array goals;
+    if (goal_id) {
+      goals.push_back(status_json(model_.goals[find_goal(*goal_id)]));
+    } else {
+      for (const Goal &g : model_.goals) goals.push_back(status_json(g));
+    }
+    return {{"goals", std::move(goals)}};
+  }
+  if (what == "tree") {
+    if (!goal_id) fail(Errc::invalid, "query: \"tree\" needs \"goal_id\"");
+    return task_json(model_.goals[find_goal(*goal_id)].root, true);
+  }
+  if (what == "task") {
+    auto task_id = opt_string(q, "task_id", "query");
+    if (!task_id) fail(Errc::invalid, "query: \"task\" needs \"task_id\"");
+    std::string ref = goal_id ? *goal_id + "/" + *task_id : *task_id;
+    return task_json(resolve_task_ref(ref), false);
+  }
+  if (what == "events") {
+    int64_t after = opt_int(q, "after", "query").value_or(0);
+    int64_t limit = opt_int(q, "limit", "query").value_or(100);
+    if (limit < 1 || limit > 10000) fail(Errc::invalid, "query: \"limit\" must be 1..10000");
+    if (goal_id) find_goal(*goal_id);
+    auto events = store_.read_events(goal_id.value_or(""), after, limit);
+    int64_t last = events.empty() ? after : events.back().as_object().at("id").as_int64();
+    return {{"events", std::move(events)}, {"last_id", last}};
+  }
+  fail(Errc::invalid, "query: unknown \"what\": \"" + what + "\" (expected status, tree, task or events)");
+}
+
+}  // namespace gk

@@ -1,0 +1,80 @@
+// Human decisions: approving or rejecting a task in pending_review, and a spec-mode plan.
+#include "core/engine.hpp"
+#include "core/error.hpp"
+#include "core/json_util.hpp"
+
+namespace gk {
+
+namespace json = boost::json;
+
+void Engine::review(std::string_view ref, const json::object &decision) {
+  auto d = opt_string(decision, "decision", "review").value_or("");
+  if (d != "approve" && d != "reject")
+    fail(Errc::invalid, "review: \"decision\" must be \"approve\" or \"reject\"");
+  std::string feedback = opt_string(decision, "feedback", "review").value_or("");
+  if (d == "reject" && feedback.empty())
+    fail(Errc::invalid, "review: a rejection needs \"feedback\" for the agent");
+  bool approve = d == "approve";
+  mutate([&] {
+    if (auto it = model_.goal_by_id.find(std::string(ref)); it != model_.goal_by_id.end()) {
+      Goal &g = model_.goals[it->second];
+      if (g.spec == SpecPhase::awaiting_approval) {
+        review_plan(g, approve, feedback);
+        return;
+      }
+    }
+    TaskIndex i = resolve_task_ref(ref);
+    Task &t = model_.tasks[i];
+    Goal &g = model_.goals[t.goal];
+    if (t.status != Status::pending_review)
+      fail(Errc::conflict, "task " + task_ref(t) + " is not awaiting review (it is " +
+                               to_string(t.status) + ")");
+    g.announce.erase(i);
+    if (approve) {
+      event(g, &t, "review_approved", {});
+      t.finished_ms = now_;
+      set_status(i, Status::done, "approved");
+      return;
+    }
+    event(g, &t, "review_rejected", {{"feedback", feedback}});
+    if (t.def->stage == Stage::agent_work) {
+      t.feedback = feedback;
+      dirty(i);
+      set_status(i, Status::pending, "rejected with feedback");
+      queue_ready(i);
+      return;
+    }
+    TaskIndex agent = closest_preceding_agent(i);
+    if (agent == kNoTask) {
+      t.reason = "rejected: " + feedback;
+      set_status(i, Status::failed, t.reason);
+      return;
+    }
+    reset_range_for_rerun(agent, i, Context::feedback, feedback);
+  });
+}
+
+void Engine::review_plan(Goal &g, bool approve, const std::string &feedback) {
+  Task &root = model_.tasks[g.root];
+  g.announce.erase(g.root);
+  g.spec = SpecPhase::none;
+  dirty(g);
+  if (approve) {
+    event(g, &root, "plan_approved", {});
+    g.state = GoalState::running;
+    root.entered = false;
+    set_status(g.root, root.counts.derive(), "plan approved");
+    enter(g.root);
+    return;
+  }
+  event(g, &root, "plan_rejected", {{"feedback", feedback}});
+  // The plan's tasks go; the goal waits, stopped, for another start (which plans again).
+  for (TaskIndex c : root.children) store_.delete_task(model_.tasks[c]);
+  root.feedback = feedback;
+  g.state = GoalState::stopped;
+  set_status(g.root, Status::pending, "plan rejected");
+  dirty(g.root);
+  reload_after_commit_ = true;
+}
+
+}  // namespace gk

@@ -1,0 +1,50 @@
+// Which gates a signal resolves. A signal names a gate by metadata (repo + pr, pr_url, sha, key)
+// rather than by task id, so webhook relays and bots need not know our ids. Every gate type has
+// a rule; a signal that names nothing matches nothing.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gk {
+
+struct SignalQuery {
+  std::string type;
+  std::optional<std::string> repo;  // lower case "owner/name"
+  std::optional<int64_t> pr;
+  std::optional<std::string> pr_url;  // normalised
+  std::optional<std::string> sha;     // lower case
+  std::optional<std::string> key;
+  std::optional<std::string> task_id;
+  bool pass = false;
+  boost::json::object artifacts;
+};
+
+// The signal types gates can wait for (compound is a combination, not a signal).
+bool is_signal_type(std::string_view type);
+
+// Validates a gk_signal document; errors are gk::Error(invalid) naming the field.
+SignalQuery parse_signal(const boost::json::object &doc);
+
+// "https://github.com/Owner/Repo/pull/12" -> ("owner/repo", 12); API URLs (/repos/.../pulls/12)
+// too. nullopt when the URL is not a pull request URL.
+std::optional<std::pair<std::string, int64_t>> parse_pr_url(std::string_view url);
+
+// Does the leaf gate config (rendered: no templates left) match the signal's metadata?
+bool leaf_matches(const boost::json::object &leaf, const SignalQuery &q);
+
+// The leaves of a gate config, with their paths: "" for a plain gate, "all.0", "any.1.all.0"
+// inside compounds.
+struct GateLeaf {
+  std::string path;
+  const boost::json::object *config;
+};
+std::vector<GateLeaf> gate_leaves(const boost::json::object &config);
+
+enum class Verdict { wait, pass, fail };
+// A compound's verdict from the verdicts recorded for its leaves (parts: path -> "pass"/"fail").
+Verdict evaluate_gate(const boost::json::object &config, const boost::json::object &parts);
+
+}  // namespace gk

@@ -1,0 +1,139 @@
+// One pipeline step: reclaim orphans, fire due timers, activate gates and reviews, dispatch ready
+// work, then hand the host every decision that is now durable. Nothing here scans all tasks:
+// the work is proportional to what is due, ready or running.
+#include <climits>
+
+#include "core/engine.hpp"
+#include "core/error.hpp"
+#include "core/json_util.hpp"
+
+namespace gk {
+
+namespace json = boost::json;
+
+void Engine::check_alive_jobs() {
+  if (!hooks_.job_alive) return;
+  for (Goal &g : model_.goals) {
+    if (g.running.empty()) continue;
+    std::vector<TaskIndex> running(g.running.begin(), g.running.end());
+    for (TaskIndex i : running)
+      if (hooks_.job_alive(job_key(model_.tasks[i])) == 0)
+        reclaim(i, "the host reports the job is gone");
+  }
+  for (auto it = model_.cancels.begin(); it != model_.cancels.end();) {
+    if (hooks_.job_alive(it->first) == 0) {
+      store_.delete_cancel(it->first);
+      touched_ = true;
+      it = model_.cancels.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Engine::run_due_timers() {
+  while (!model_.timers.empty() && model_.timers.top().due_ms <= now_) {
+    Timer tm = model_.timers.top();
+    model_.timers.pop();
+    Task &t = model_.tasks[tm.task];
+    switch (tm.kind) {
+      case TimerKind::backoff:
+        if (t.not_before_ms == tm.due_ms) queue_ready(tm.task);
+        break;
+      case TimerKind::lease: {
+        if (t.job != JobState::running || t.lease_until_ms != tm.due_ms) break;
+        int alive = hooks_.job_alive ? hooks_.job_alive(job_key(t)) : -1;
+        if (alive == 1) {
+          t.lease_until_ms = now_ + config_.lease_s * 1000;
+          model_.timers.push({t.lease_until_ms, tm.task, TimerKind::lease});
+          dirty(tm.task);
+        } else {
+          reclaim(tm.task, "no heartbeat before the lease ran out");
+        }
+        break;
+      }
+      case TimerKind::gate_deadline: {
+        const auto *d = t.gate.if_contains("deadline_ms");
+        if (!model_.active_gates.count(tm.task) || !d || !d->is_int64() ||
+            d->as_int64() != tm.due_ms)
+          break;
+        event(model_.goals[t.goal], &t, "gate_timeout", {});
+        gate_failed(tm.task, {{"reason", "timeout"}});
+        break;
+      }
+      case TimerKind::gate_poll:
+        break;
+    }
+  }
+}
+
+json::object Engine::step(const json::object &input) {
+  auto only = opt_string(input, "goal_id", "step input");
+  int64_t capacity = opt_int(input, "capacity", "step input").value_or(INT_MAX);
+  if (capacity < 0) fail(Errc::invalid, "step input: \"capacity\" must not be negative");
+  opt_int(input, "time_budget_ms", "step input");
+  return mutate([&] {
+    int32_t only_goal = only ? find_goal(*only) : -1;
+    check_alive_jobs();
+    run_due_timers();
+    int cap = static_cast<int>(std::min<int64_t>(capacity, INT_MAX));
+    json::array actions;
+    json::array goals;
+    for (auto &[key, reason] : model_.cancels) {
+      std::string goal = key.substr(0, key.find_first_of("/#"));
+      if (only && goal != *only) continue;
+      actions.push_back({{"type", "cancel_job"}, {"job_key", key}, {"reason", reason}});
+    }
+    for (int32_t gi = 0; gi < static_cast<int32_t>(model_.goals.size()); ++gi) {
+      if (only_goal >= 0 && gi != only_goal) continue;
+      Goal &g = model_.goals[gi];
+      if (g.state == GoalState::loaded) continue;
+      if (g.state == GoalState::finished && g.finish_announced) continue;
+      activate_ready_other(g);
+      dispatch(g, cap);
+      std::vector<TaskIndex> offered(g.offered.begin(), g.offered.end());
+      for (TaskIndex i : offered) {
+        try {
+          actions.push_back(run_job_action(i));
+        } catch (const Error &e) {
+          if (e.code() != Errc::invalid) throw;
+          Task &t = model_.tasks[i];
+          release_slot(i);
+          t.reason = std::string("cannot build the job: ") + e.what();
+          set_status(i, Status::blocked, t.reason);
+        }
+      }
+      for (TaskIndex i : g.announce) {
+        Task &t = model_.tasks[i];
+        const char *kind = t.id.empty()                              ? "plan"
+                           : t.def->stage == Stage::human_review     ? "human_review"
+                                                                     : "approval";
+        actions.push_back({{"type", "await_review"},
+                           {"task_id", t.id.empty() ? g.id : t.id},
+                           {"goal_id", g.id},
+                           {"title", t.id.empty() ? (g.def.title.empty() ? g.id : g.def.title)
+                                                  : t.def->title},
+                           {"kind", kind}});
+        t.review_announced = true;
+        dirty(i);
+      }
+      g.announce.clear();
+      const Task &root = model_.tasks[g.root];
+      if (g.state == GoalState::finished) {
+        actions.push_back(
+            {{"type", "goal_finished"}, {"goal_id", g.id}, {"status", to_string(root.status)}});
+        g.finish_announced = true;
+        dirty(g);
+      }
+      goals.push_back({{"goal_id", g.id},
+                       {"state", to_string(g.state)},
+                       {"status", to_string(root.status)},
+                       {"progress", {{"done", g.leaves_finished}, {"total", g.leaves}}}});
+    }
+    int64_t next = config_.idle_step_ms;
+    if (!model_.timers.empty()) next = std::min(next, std::max<int64_t>(0, model_.timers.top().due_ms - now_));
+    return json::object{{"actions", std::move(actions)}, {"next_step_ms", next}, {"goals", std::move(goals)}};
+  });
+}
+
+}  // namespace gk

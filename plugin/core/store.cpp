@@ -1,0 +1,320 @@
+#include "core/store.hpp"
+
+#include <filesystem>
+#include <unordered_map>
+
+#include "core/error.hpp"
+
+namespace gk {
+
+namespace {
+
+// Version 1 of the schema. Later versions append steps to kMigrations; never edit a shipped one.
+constexpr const char *kMigrations[] = {
+    R"sql(
+CREATE TABLE goals(
+  id TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,      -- canonical JSON of the whole goal as loaded
+  header TEXT NOT NULL,          -- the goal without its task tree
+  source TEXT NOT NULL,
+  state TEXT NOT NULL,
+  spec INTEGER NOT NULL DEFAULT 0,
+  finish_announced INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE tasks(
+  rowid INTEGER PRIMARY KEY,
+  goal_id TEXT NOT NULL REFERENCES goals(id) ON DELETE CASCADE,
+  task_id TEXT NOT NULL,         -- '' for the goal's root
+  parent INTEGER REFERENCES tasks(rowid) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  def TEXT NOT NULL,
+  dynamic INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'pending',
+  job INTEGER NOT NULL DEFAULT 0,
+  pinned INTEGER NOT NULL DEFAULT 0,
+  review_announced INTEGER NOT NULL DEFAULT 0,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  retries_used INTEGER NOT NULL DEFAULT 0,
+  reclaims INTEGER NOT NULL DEFAULT 0,
+  start_failures INTEGER NOT NULL DEFAULT 0,
+  not_before_ms INTEGER NOT NULL DEFAULT 0,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0,
+  started_ms INTEGER NOT NULL DEFAULT 0,
+  finished_ms INTEGER NOT NULL DEFAULT 0,
+  summary TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  feedback TEXT NOT NULL DEFAULT '',
+  failure TEXT NOT NULL DEFAULT '',
+  artifacts TEXT NOT NULL DEFAULT '{}',
+  gate TEXT NOT NULL DEFAULT '{}',
+  UNIQUE(goal_id, task_id)
+);
+CREATE INDEX tasks_parent ON tasks(parent);
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  ts_ms INTEGER NOT NULL,
+  goal_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX events_goal ON events(goal_id, id);
+CREATE TABLE cancels(
+  job_key TEXT PRIMARY KEY,
+  goal_id TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+)sql",
+};
+
+constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
+static_assert(kMigrationCount == Store::kSchemaVersion);
+
+boost::json::object parse_object(std::string_view text) {
+  boost::json::value v = boost::json::parse(text);
+  return v.is_object() ? std::move(v.as_object()) : boost::json::object{};
+}
+
+}  // namespace
+
+Store::Store(const std::string &path, bool durability_full, int busy_timeout_ms) {
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(p.parent_path(), ec);
+    if (ec)
+      fail(Errc::io, "cannot create the directory of state file '" + path + "': " + ec.message());
+  }
+  db_ = sql::Db(path, busy_timeout_ms);
+  db_.exec("PRAGMA journal_mode=WAL");
+  db_.exec(durability_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db_.exec("PRAGMA foreign_keys=ON");
+  migrate();
+  data_version_stmt_ = db_.prepare("PRAGMA data_version");
+  update_task_ = db_.prepare(
+      "UPDATE tasks SET status=?2, job=?3, pinned=?4, review_announced=?5, attempt=?6, "
+      "retries_used=?7, reclaims=?8, start_failures=?9, not_before_ms=?10, lease_until_ms=?11, "
+      "started_ms=?12, finished_ms=?13, summary=?14, reason=?15, feedback=?16, failure=?17, "
+      "artifacts=?18, gate=?19, position=?20 WHERE rowid=?1");
+  insert_task_ = db_.prepare(
+      "INSERT INTO tasks(goal_id, task_id, parent, position, def, dynamic) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  update_goal_ =
+      db_.prepare("UPDATE goals SET state=?2, spec=?3, finish_announced=?4 WHERE id=?1");
+  insert_event_ = db_.prepare(
+      "INSERT INTO events(ts_ms, goal_id, task_id, kind, data) VALUES(?1, ?2, ?3, ?4, ?5)");
+  changed_by_others();
+}
+
+void Store::migrate() {
+  sql::Transaction tx(db_);
+  db_.exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+  auto q = db_.prepare("SELECT version FROM schema_version");
+  int version = q.step() ? static_cast<int>(q.int64(0)) : 0;
+  q.reset();
+  if (version > kSchemaVersion)
+    fail(Errc::version, "state file has schema version " + std::to_string(version) +
+                            ", newer than this plugin understands (" +
+                            std::to_string(kSchemaVersion) + "); upgrade goalkeeper");
+  for (int v = version; v < kSchemaVersion; ++v) db_.exec(kMigrations[v]);
+  if (version != kSchemaVersion) {
+    db_.exec("DELETE FROM schema_version");
+    db_.prepare("INSERT INTO schema_version(version) VALUES(?1)").bind(1, kSchemaVersion).run();
+  }
+  tx.commit();
+}
+
+bool Store::changed_by_others() {
+  data_version_stmt_.step();
+  int64_t v = data_version_stmt_.int64(0);
+  data_version_stmt_.reset();
+  bool changed = v != data_version_;
+  data_version_ = v;
+  return changed;
+}
+
+Model Store::read_all() {
+  Model m;
+  auto gq = db_.prepare(
+      "SELECT id, header, source, state, spec, finish_announced FROM goals ORDER BY created_ms, "
+      "rowid");
+  while (gq.step()) {
+    Goal g;
+    g.id = gq.text(0);
+    g.def = goal_def_from_json(parse_object(gq.text(1)));
+    g.source = gq.text(2);
+    g.state = goal_state_from_string(gq.text(3));
+    g.spec = static_cast<SpecPhase>(gq.int64(4));
+    g.finish_announced = gq.int64(5) != 0;
+    m.goal_by_id.emplace(g.id, static_cast<int32_t>(m.goals.size()));
+    m.goals.push_back(std::move(g));
+  }
+  std::unordered_map<int64_t, TaskIndex> by_rowid;
+  auto tq = db_.prepare(
+      "SELECT rowid, goal_id, task_id, parent, position, def, dynamic, status, job, pinned, "
+      "review_announced, attempt, retries_used, reclaims, start_failures, not_before_ms, "
+      "lease_until_ms, started_ms, finished_ms, summary, reason, feedback, failure, artifacts, "
+      "gate FROM tasks ORDER BY rowid");
+  while (tq.step()) {
+    Task t;
+    t.rowid = tq.int64(0);
+    auto git = m.goal_by_id.find(std::string(tq.text(1)));
+    if (git == m.goal_by_id.end()) continue;  // foreign keys make this impossible
+    t.goal = git->second;
+    t.id = tq.text(2);
+    if (!tq.is_null(3)) t.parent = by_rowid.at(tq.int64(3));
+    t.position = static_cast<int32_t>(tq.int64(4));
+    t.def = std::make_unique<TaskDef>(task_def_from_json(parse_object(tq.text(5))));
+    t.dynamic = tq.int64(6) != 0;
+    t.status = status_from_string(tq.text(7)).value_or(Status::pending);
+    t.job = static_cast<JobState>(tq.int64(8));
+    t.pinned = tq.int64(9) != 0;
+    t.review_announced = tq.int64(10) != 0;
+    t.attempt = static_cast<int32_t>(tq.int64(11));
+    t.retries_used = static_cast<int32_t>(tq.int64(12));
+    t.reclaims = static_cast<int32_t>(tq.int64(13));
+    t.start_failures = static_cast<int32_t>(tq.int64(14));
+    t.not_before_ms = tq.int64(15);
+    t.lease_until_ms = tq.int64(16);
+    t.started_ms = tq.int64(17);
+    t.finished_ms = tq.int64(18);
+    t.summary = tq.text(19);
+    t.reason = tq.text(20);
+    t.feedback = tq.text(21);
+    t.failure = tq.text(22);
+    t.artifacts = parse_object(tq.text(23));
+    t.gate = parse_object(tq.text(24));
+    auto index = static_cast<TaskIndex>(m.tasks.size());
+    by_rowid.emplace(t.rowid, index);
+    if (t.parent == kNoTask) m.goals[t.goal].root = index;
+    m.tasks.push_back(std::move(t));
+  }
+  for (TaskIndex i = 0; i < static_cast<TaskIndex>(m.tasks.size()); ++i)
+    if (m.tasks[i].parent != kNoTask) m.tasks[m.tasks[i].parent].children.push_back(i);
+  for (auto &t : m.tasks) {
+    std::sort(t.children.begin(), t.children.end(), [&](TaskIndex a, TaskIndex b) {
+      return m.tasks[a].position < m.tasks[b].position;
+    });
+  }
+  auto cq = db_.prepare("SELECT job_key, reason FROM cancels");
+  while (cq.step()) m.cancels.emplace(std::string(cq.text(0)), std::string(cq.text(1)));
+  return m;
+}
+
+void Store::insert_goal(const Goal &g, int64_t now_ms) {
+  GoalDef header = g.def;
+  header.root.tasks.clear();
+  db_.prepare(
+         "INSERT INTO goals(id, definition, header, source, state, spec, finish_announced, "
+         "created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+      .bind(1, g.id)
+      .bind(2, boost::json::serialize(to_json(g.def)))
+      .bind(3, boost::json::serialize(to_json(header)))
+      .bind(4, g.source)
+      .bind(5, to_string(g.state))
+      .bind(6, static_cast<int>(g.spec))
+      .bind(7, g.finish_announced ? 1 : 0)
+      .bind(8, now_ms)
+      .run();
+}
+
+void Store::update_goal(const Goal &g) {
+  update_goal_.bind(1, g.id)
+      .bind(2, to_string(g.state))
+      .bind(3, static_cast<int>(g.spec))
+      .bind(4, g.finish_announced ? 1 : 0)
+      .run();
+}
+
+void Store::insert_task(Task &t, const Goal &g, const Task *parent) {
+  insert_task_.bind(1, g.id).bind(2, t.id);
+  if (parent)
+    insert_task_.bind(3, parent->rowid);
+  else
+    insert_task_.bind_null(3);
+  insert_task_.bind(4, t.position)
+      .bind(5, boost::json::serialize(to_json_shallow(*t.def)))
+      .bind(6, t.dynamic ? 1 : 0)
+      .run();
+  t.rowid = db_.last_insert_rowid();
+}
+
+void Store::update_task(const Task &t) {
+  update_task_.bind(1, t.rowid)
+      .bind(2, to_string(t.status))
+      .bind(3, static_cast<int>(t.job))
+      .bind(4, t.pinned ? 1 : 0)
+      .bind(5, t.review_announced ? 1 : 0)
+      .bind(6, t.attempt)
+      .bind(7, t.retries_used)
+      .bind(8, t.reclaims)
+      .bind(9, t.start_failures)
+      .bind(10, t.not_before_ms)
+      .bind(11, t.lease_until_ms)
+      .bind(12, t.started_ms)
+      .bind(13, t.finished_ms)
+      .bind(14, t.summary)
+      .bind(15, t.reason)
+      .bind(16, t.feedback)
+      .bind(17, t.failure)
+      .bind(18, boost::json::serialize(t.artifacts))
+      .bind(19, boost::json::serialize(t.gate))
+      .bind(20, t.position)
+      .run();
+}
+
+void Store::delete_task(const Task &t) {
+  db_.prepare("DELETE FROM tasks WHERE rowid=?1").bind(1, t.rowid).run();
+}
+
+void Store::append_event(int64_t ts_ms, std::string_view goal_id, std::string_view task_id,
+                         std::string_view kind, std::string_view data_json) {
+  insert_event_.bind(1, ts_ms)
+      .bind(2, goal_id)
+      .bind(3, task_id)
+      .bind(4, kind)
+      .bind(5, data_json)
+      .run();
+}
+
+void Store::put_cancel(std::string_view job_key, std::string_view goal_id,
+                       std::string_view reason) {
+  db_.prepare("INSERT OR REPLACE INTO cancels(job_key, goal_id, reason) VALUES(?1, ?2, ?3)")
+      .bind(1, job_key)
+      .bind(2, goal_id)
+      .bind(3, reason)
+      .run();
+}
+
+void Store::delete_cancel(std::string_view job_key) {
+  db_.prepare("DELETE FROM cancels WHERE job_key=?1").bind(1, job_key).run();
+}
+
+boost::json::array Store::read_events(std::string_view goal_id, int64_t after_id, int64_t limit) {
+  boost::json::array out;
+  auto q = goal_id.empty()
+               ? db_.prepare(
+                     "SELECT id, ts_ms, goal_id, task_id, kind, data FROM events WHERE id > ?1 "
+                     "ORDER BY id LIMIT ?2")
+               : db_.prepare(
+                     "SELECT id, ts_ms, goal_id, task_id, kind, data FROM events WHERE id > ?1 "
+                     "AND goal_id = ?3 ORDER BY id LIMIT ?2");
+  q.bind(1, after_id).bind(2, limit);
+  if (!goal_id.empty()) q.bind(3, goal_id);
+  while (q.step()) {
+    boost::json::object e;
+    e["id"] = q.int64(0);
+    e["ts_ms"] = q.int64(1);
+    e["goal_id"] = q.text(2);
+    e["task_id"] = q.text(3);
+    e["kind"] = q.text(4);
+    boost::json::error_code ec;
+    auto data = boost::json::parse(q.text(5), ec);
+    e["data"] = ec ? boost::json::value(q.text(5)) : data;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace gk

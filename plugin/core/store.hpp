@@ -1,0 +1,50 @@
+// The durable state: one SQLite file in WAL mode. The store knows tables and rows; the engine
+// decides what they mean. Every state-changing ABI call runs inside one IMMEDIATE transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/model.hpp"
+#include "core/sqlite.hpp"
+
+namespace gk {
+
+class Store {
+ public:
+  Store(const std::string &path, bool durability_full, int busy_timeout_ms);
+
+  sql::Db &db() { return db_; }
+
+  // True when another connection committed since we last looked (PRAGMA data_version).
+  bool changed_by_others();
+
+  // Reads every goal and task into a fresh model (indexes not yet derived).
+  Model read_all();
+
+  void insert_goal(const Goal &g, int64_t now_ms);
+  void update_goal(const Goal &g);
+  // Inserts the task row and sets t.rowid.
+  void insert_task(Task &t, const Goal &g, const Task *parent);
+  void update_task(const Task &t);
+  void delete_task(const Task &t);
+  void append_event(int64_t ts_ms, std::string_view goal_id, std::string_view task_id,
+                    std::string_view kind, std::string_view data_json);
+  void put_cancel(std::string_view job_key, std::string_view goal_id, std::string_view reason);
+  void delete_cancel(std::string_view job_key);
+
+  // Events after `after_id` (for gk_query and `goalkeeper events`), oldest first.
+  boost::json::array read_events(std::string_view goal_id, int64_t after_id, int64_t limit);
+
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  void migrate();
+
+  sql::Db db_;
+  int64_t data_version_ = -1;
+  sql::Stmt data_version_stmt_, update_task_, insert_task_, update_goal_, insert_event_;
+};
+
+}  // namespace gk

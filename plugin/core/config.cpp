@@ -29,6 +29,10 @@ Config parse_config(std::string_view json) {
   boost::json::value doc = parse_json(json, "config");
   if (!doc.is_object()) fail(Errc::invalid, "config: expected a JSON object");
   c.raw = doc.as_object();
+  check_keys(c.raw,
+             {"state_path", "durability", "busy_timeout_ms", "limits", "github", "centaur",
+              "webhook", "signals"},
+             "config");
   const auto &o = c.raw;
   if (const auto *v = o.if_contains("state_path")) {
     if (!v->is_string() || v->as_string().empty())
@@ -44,6 +48,10 @@ Config parse_config(std::string_view json) {
   if (const auto *v = o.if_contains("limits")) {
     if (!v->is_object()) fail(Errc::invalid, "config: limits must be an object");
     const auto &l = v->as_object();
+    check_keys(l,
+               {"max_parallel", "lease_s", "max_reclaims", "max_start_failures", "start_backoff_ms",
+                "idle_step_ms"},
+               "config: limits");
     c.max_parallel = static_cast<int>(int_at(l, "max_parallel", c.max_parallel, 1, "limits."));
     c.lease_s = int_at(l, "lease_s", c.lease_s, 1, "limits.");
     c.max_reclaims = static_cast<int>(int_at(l, "max_reclaims", c.max_reclaims, 0, "limits."));

@@ -145,6 +145,7 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
 }
 
 void Engine::start(std::string_view goal_id, const json::object &options) {
+  check_keys(options, {"spec"}, "start options");
   bool spec = opt_bool(options, "spec", "start options").value_or(false);
   mutate([&] {
     Goal &g = model_.goals[find_goal(goal_id)];

@@ -19,6 +19,9 @@ const char *to_string(SessionPolicy p);
 std::optional<Stage> stage_from_string(std::string_view s);
 std::optional<SessionPolicy> session_policy_from_string(std::string_view s);
 
+// Every task, parents and gates included, holds the resolved run, env, session_policy,
+// timeout_s and max_retries it passes down (what its children, or subtasks a job returns, inherit).
+// Only agent_work leaves run a command; wait_for is set exactly on wait_for_signal leaves.
 struct TaskDef {
   std::string id;
   std::string title;  // defaults to the id

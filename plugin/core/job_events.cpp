@@ -64,6 +64,7 @@ json::object read_result(const json::object &ev) {
 }  // namespace
 
 void Engine::job_event(std::string_view key, const json::object &ev) {
+  check_keys(ev, {"type", "pid", "reason", "exit_code", "result", "result_file"}, "job event");
   auto type = opt_string(ev, "type", "job event").value_or("");
   if (type != "started" && type != "start_failed" && type != "heartbeat" && type != "finished")
     fail(Errc::invalid,

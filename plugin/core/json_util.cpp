@@ -70,6 +70,19 @@ std::optional<bool> opt_bool(const boost::json::object &o, std::string_view key,
   return v->as_bool();
 }
 
+void check_keys(const boost::json::object &o, std::initializer_list<std::string_view> allowed,
+                std::string_view what) {
+  for (const auto &kv : o) {
+    bool known = false;
+    for (std::string_view a : allowed) known = known || kv.key() == a;
+    if (known) continue;
+    std::string list;
+    for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    fail(Errc::invalid, std::string(what) + ": unknown key \"" + std::string(kv.key()) +
+                            "\" (allowed: " + list + ")");
+  }
+}
+
 std::optional<std::string> scalar_text(const boost::json::value &v) {
   if (v.is_string()) return std::string(v.as_string());
   if (v.is_int64()) return std::to_string(v.as_int64());

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,10 @@ std::optional<int64_t> opt_int(const boost::json::object &o, std::string_view ke
                                std::string_view what);
 std::optional<bool> opt_bool(const boost::json::object &o, std::string_view key,
                              std::string_view what);
+
+// Unknown keys in an input object are an error that names them and lists the allowed ones.
+void check_keys(const boost::json::object &o, std::initializer_list<std::string_view> allowed,
+                std::string_view what);
 
 // Text of a scalar for comparisons (numbers as digits, strings as they are).
 std::optional<std::string> scalar_text(const boost::json::value &v);

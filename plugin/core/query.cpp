@@ -107,6 +107,7 @@ json::object Engine::task_json(TaskIndex top, bool with_children) const {
 }
 
 json::object Engine::query(const json::object &q) {
+  check_keys(q, {"what", "goal_id", "task_id", "after", "limit"}, "query");
   auto what = opt_string(q, "what", "query").value_or("status");
   auto goal_id = opt_string(q, "goal_id", "query");
   std::lock_guard lock(mutex_);

@@ -8,6 +8,7 @@ namespace gk {
 namespace json = boost::json;
 
 void Engine::review(std::string_view ref, const json::object &decision) {
+  check_keys(decision, {"decision", "feedback"}, "review");
   auto d = opt_string(decision, "decision", "review").value_or("");
   if (d != "approve" && d != "reject")
     fail(Errc::invalid, "review: \"decision\" must be \"approve\" or \"reject\"");

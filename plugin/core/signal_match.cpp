@@ -127,6 +127,8 @@ std::optional<std::pair<std::string, int64_t>> parse_pr_url(std::string_view url
 SignalQuery parse_signal(const json::object &doc) {
   const char *what = "signal";
   SignalQuery q;
+  check_keys(doc, {"type", "repo", "pr", "pr_url", "sha", "key", "task_id", "status", "artifacts"},
+             what);
   auto type = opt_string(doc, "type", what);
   if (!type) fail(Errc::invalid, "signal: \"type\" is required");
   if (!is_signal_type(*type))

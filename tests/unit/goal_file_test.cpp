@@ -305,6 +305,11 @@ TEST(GoalFile, WrongTypesSayExpectedAndFound) {
               HasSubstr("goals[0].tasks[0].tasks: expected a list of tasks, found a map"));
 }
 
+TEST(GoalFile, NullValueIsReportedAtItsKey) {
+  EXPECT_EQ(load_error(with_tasks("      - id: a\n        description:\n      - id: b\n")),
+            "g.yaml:7:9: goals[0].tasks[0].description: expected a string, found nothing (null)");
+}
+
 TEST(GoalFile, RunMustBeAnArgvList) {
   std::string e = load_error(with_tasks("      - id: a\n        run: ./agent.sh --fast\n"));
   EXPECT_THAT(e, StartsWith("g.yaml:7:14: goals[0].tasks[0].run: run must be a list (argv), not a "
@@ -578,6 +583,39 @@ TEST(GoalFile, ParentsCarryInheritedValuesButNoGate) {
       HasSubstr("requires_approval applies to agent tasks"));
 }
 
+TEST(GoalFile, AliasesAreExpandedWithinALimit) {
+  GoalDef g = load_one(R"(version: 1
+defaults: {run: &cmd [./a.sh, x]}
+goals:
+  - {id: g, tasks: [{id: a, run: *cmd, env: &env {A: "1"}}, {id: b, env: *env}]}
+)");
+  EXPECT_EQ(g.root.tasks[0].run, (std::vector<std::string>{"./a.sh", "x"}));
+  EXPECT_EQ(g.root.tasks[1].env.at("A"), "1");
+  // "Billion laughs": each level copies the one before ten times.
+  std::string yaml = "version: 1\ngoals:\n  - id: g\n    params:\n      l0: &l0 [x, x, x, x, x]\n";
+  for (int level = 1; level <= 8; ++level) {
+    std::string prev = "*l" + std::to_string(level - 1);
+    yaml += "      l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) yaml += (i ? ", " : "") + prev;
+    yaml += "]\n";
+  }
+  yaml += "    tasks: [{id: a, run: [x]}]\n";
+  EXPECT_THAT(load_error(yaml), HasSubstr("YAML syntax error: aliases expand to more than"));
+}
+
+TEST(GoalFile, ScalarsKeepTheirYamlTypes) {
+  GoalDef g = load_one(with_tasks("      - {id: 7, title: 42, env: {N: 1.5, B: true, S: '007'}}\n",
+                                  "    params: {n: 5, f: 1.5, b: false, s: '5', z: null, "
+                                  "h: 0x1F, l: [1, two]}\n"));
+  EXPECT_EQ(g.root.tasks[0].id, "7");
+  EXPECT_EQ(g.root.tasks[0].title, "42");
+  EXPECT_EQ(g.root.tasks[0].env,
+            (std::map<std::string, std::string>{{"B", "true"}, {"N", "1.5"}, {"S", "007"}}));
+  EXPECT_EQ(json::value(g.params),
+            json::parse(R"({"n": 5, "f": 1.5, "b": false, "s": "5", "z": null, "h": 31,
+                            "l": [1, "two"]})"));
+}
+
 TEST(GoalFile, TenThousandSiblingsParse) {
   std::string yaml = "version: 1\ngoals:\n  - id: g\n    run: [x]\n    tasks:\n";
   for (int i = 0; i < 10000; ++i) {
@@ -601,7 +639,7 @@ TEST(GoalFile, LongNeedsChainIsCheckedWithoutRecursion) {
 
 // --- canonical JSON ----------------------------------------------------------------------------
 
-TEST(GoalDefJson, StageAndPolicySpellings) {
+TEST(GoalFileCanonicalJson, StageAndPolicySpellings) {
   for (Stage s : {Stage::agent_work, Stage::wait_for_signal, Stage::human_review}) {
     EXPECT_EQ(stage_from_string(to_string(s)), s);
   }
@@ -611,7 +649,7 @@ TEST(GoalDefJson, StageAndPolicySpellings) {
   EXPECT_EQ(stage_from_string("review"), std::nullopt);
 }
 
-TEST(GoalDefJson, RoundTripsExactly) {
+TEST(GoalFileCanonicalJson, RoundTripsExactly) {
   GoalDef g = load_one(kDesignExample);
   g.root.tasks[0].env = {{"A", "1"}, {"B", "{{ goal.id }}"}};
   g.root.tasks[0].needs = {"x"};
@@ -644,7 +682,7 @@ TEST(GoalDefJson, RoundTripsExactly) {
   }
 }
 
-TEST(GoalDefJson, ShallowFormLeavesChildrenOut) {
+TEST(GoalFileCanonicalJson, ShallowFormLeavesChildrenOut) {
   GoalDef g = load_one(with_tasks("      - {id: p, tasks: [{id: c}]}\n"));
   json::object shallow = to_json_shallow(g.root.tasks[0]);
   EXPECT_FALSE(shallow.contains("tasks"));
@@ -654,7 +692,7 @@ TEST(GoalDefJson, ShallowFormLeavesChildrenOut) {
   EXPECT_TRUE(task_def_from_json(shallow).tasks.empty());
 }
 
-TEST(GoalDefJson, DescribeDifferenceNamesTheFirstDifferentPath) {
+TEST(GoalFileCanonicalJson, DescribeDifferenceNamesTheFirstDifferentPath) {
   json::value a = json::parse(R"({"title": "t", "tasks": [{"id": "x", "run": ["a"]},
       {"id": "y", "run": ["a"]}, {"id": "z"}]})");
   EXPECT_EQ(describe_difference(a, a), "");
@@ -677,7 +715,7 @@ TEST(GoalDefJson, DescribeDifferenceNamesTheFirstDifferentPath) {
   EXPECT_EQ(describe_difference(json::value(1), json::value("1")), R"(1 vs "1")");
 }
 
-TEST(GoalDefJson, DescribeDifferenceOfTwoLoadedGoals) {
+TEST(GoalFileCanonicalJson, DescribeDifferenceOfTwoLoadedGoals) {
   GoalDef a = load_one(kDesignExample);
   std::string changed = kDesignExample;
   changed.replace(changed.find("max_retries: 3"), 14, "max_retries: 5");
@@ -688,7 +726,7 @@ TEST(GoalDefJson, DescribeDifferenceOfTwoLoadedGoals) {
 
 // --- subtasks ----------------------------------------------------------------------------------
 
-struct SubtaskFixture : ::testing::Test {
+struct GoalFileSubtasks : ::testing::Test {
   GoalDef goal = load_one(kDesignExample);
   TaskDef parent = goal.root.tasks[0];
   std::unordered_set<std::string> existing = {"land-login-fix", "implement", "ci",
@@ -712,7 +750,7 @@ struct SubtaskFixture : ::testing::Test {
   }
 };
 
-TEST_F(SubtaskFixture, SubtasksInheritFromTheParentTask) {
+TEST_F(GoalFileSubtasks, SubtasksInheritFromTheParentTask) {
   parent.env = {{"P", "1"}};
   std::vector<TaskDef> tasks = parse(R"([
       {"id": "s1", "title": "Step one", "prompt": "use {{ params.repo }}",
@@ -736,11 +774,11 @@ TEST_F(SubtaskFixture, SubtasksInheritFromTheParentTask) {
             json::parse(R"({"type": "gh_ci", "repo": "a/b", "pr": 7, "timeout_s": 3600})"));
 }
 
-TEST_F(SubtaskFixture, EmptyArrayGivesNoTasks) {
+TEST_F(GoalFileSubtasks, EmptyArrayGivesNoTasks) {
   EXPECT_TRUE(parse("[]").empty());
 }
 
-TEST_F(SubtaskFixture, ErrorsNameWhereAndPath) {
+TEST_F(GoalFileSubtasks, ErrorsNameWhereAndPath) {
   EXPECT_EQ(error(R"([{"id": "a"}, {"id": "b"}, {"id": "bad id"}])"),
             "result of G/T#1: subtasks[2].id: invalid id 'bad id': ' ' at position 4 is not "
             "allowed (ids are letters, digits, '_', '.' and '-', starting with a letter or digit)");
@@ -752,7 +790,7 @@ TEST_F(SubtaskFixture, ErrorsNameWhereAndPath) {
               HasSubstr("subtasks[0].run: run must be a list (argv), not a shell string"));
 }
 
-TEST_F(SubtaskFixture, IdsMustBeNewAndUniqueAmongThemselves) {
+TEST_F(GoalFileSubtasks, IdsMustBeNewAndUniqueAmongThemselves) {
   EXPECT_EQ(error(R"([{"id": "ci"}])"),
             "result of G/T#1: subtasks[0].id: task id 'ci' is already used in goal "
             "'land-login-fix'");
@@ -761,7 +799,7 @@ TEST_F(SubtaskFixture, IdsMustBeNewAndUniqueAmongThemselves) {
             "'land-login-fix' (defined twice)");
 }
 
-TEST_F(SubtaskFixture, NeedsAndTemplatesAreValidated) {
+TEST_F(GoalFileSubtasks, NeedsAndTemplatesAreValidated) {
   EXPECT_THAT(error(R"([{"id": "a", "needs": ["implement"]}])"),
               HasSubstr("subtasks[0].needs[0]: 'implement' is not a sibling of 'a'"));
   EXPECT_THAT(error(R"([{"id": "a", "needs": ["b"]}, {"id": "b", "needs": ["a"]}])"),

@@ -254,12 +254,15 @@ GK_API int gk_start(gk_plugin *p, const char *goal_id, const char *options_json)
 /*
 ** Controls a started goal. command is one of:
 **   "pause"   dispatch nothing new; jobs already running finish and their results are applied.
-**   "resume"  undo pause.
+**   "resume"  undo pause or stop; blocked tasks of the goal become pending again (their
+**             start-failure and reclaim counts reset), so a person can retry after fixing the
+**             cause. Resuming a running goal is a no-op.
 **   "stop"    stop the goal: the next gk_step() emits a cancel_job action for each of its running
 **             jobs, and results that arrive later for them are recorded and ignored.
 **
 ** Returns GK_OK; GK_ERR_NOT_FOUND (no such goal); GK_ERR_INVALID (unknown command);
-** GK_ERR_CONFLICT (the command makes no sense now, e.g. resume of a goal that is not paused);
+** GK_ERR_CONFLICT (the command makes no sense now, e.g. pause of a goal that was never started
+** or has finished);
 ** GK_ERR_IO; GK_ERR_BUSY.
 */
 GK_API int gk_control(gk_plugin *p, const char *goal_id, const char *command);
@@ -330,8 +333,9 @@ GK_API int gk_step(gk_plugin *p, const char *input_json, char **actions_json);
 **     {"type":"finished","exit_code":0,"result_file":"/path/result.json"}
 **         The result (optional, given inline or as a file the plugin reads) is
 **         {"status":"done|blocked|failed","summary":"...","artifacts":{...},"subtasks":[...]}.
-**         Without a result, exit code 0 is done and anything else failed; a result file that is
-**         missing or not valid JSON counts as no result (and is recorded as an event).
+**         Without a result, exit code 0 is done and anything else failed; a non-zero exit code
+**         is never done. A result file that is missing or empty counts as no result; one that
+**         is not a JSON object fails the attempt, with that as the reason.
 **
 ** Late results are applied by job_key against the durable state: an event for a superseded
 ** attempt, a stopped goal, or a job that already finished is recorded as an event, ignored, and

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <memory>
 #include <mutex>
 #include <type_traits>
 #include <string>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/gate_checker.hpp"
 #include "core/host.hpp"
 #include "core/model.hpp"
 #include "core/store.hpp"
@@ -31,6 +33,8 @@ class Engine {
   boost::json::object query(const boost::json::object &query);
 
   const Config &config() const { return config_; }
+  // Registers a poller for gate types it handles (before the first step).
+  void add_checker(std::shared_ptr<GateChecker> checker);
 
  private:
   // One state-changing call: lock, BEGIN IMMEDIATE, catch up with other processes, run `f`,
@@ -80,6 +84,19 @@ class Engine {
   void deactivate_gate(TaskIndex i);
   TaskIndex closest_preceding_agent(TaskIndex i) const;
 
+  // Polling (polls.cpp): collected and applied inside transactions, performed between them.
+  struct DuePoll {
+    std::string goal_id, task_id;  // names, not indexes: the model may be re-read in between
+    std::string path;
+    int64_t activated_ms;
+    GateChecker *checker;
+  };
+  std::vector<DuePoll> due_polls(std::vector<GatePoll> &polls, int64_t now);
+  void apply_polls(const std::vector<DuePoll> &due, const std::vector<GateOutcome> &outcomes);
+  void schedule_polls(TaskIndex i);
+  GateChecker *checker_for(std::string_view type) const;
+  int64_t next_poll_ms() const;
+
   // Timers (step.cpp).
   void run_due_timers();
   void check_alive_jobs();
@@ -119,6 +136,7 @@ class Engine {
   bool reload_after_commit_ = false;  // rows were deleted: read the model again next call
   std::unordered_set<TaskIndex> dirty_tasks_;
   std::unordered_set<int32_t> dirty_goals_;
+  std::vector<std::shared_ptr<GateChecker>> checkers_;
 };
 
 template <class F>

@@ -71,6 +71,7 @@ void Engine::activate_gate(TaskIndex i) {
     model_.timers.push({now_ + timeout * 1000, i, TimerKind::gate_deadline});
   }
   model_.active_gates.insert(i);
+  schedule_polls(i);
   dirty(i);
   set_status(i, Status::active, "waiting for a signal");
   event(g, &t, "gate_active", {{"config", config}});

@@ -64,7 +64,7 @@ const std::vector<std::string_view> &gate_keys(std::string_view type) {
   static const std::vector<std::string_view> ci = {"repo", "pr", "sha", "checks", "timeout"};
   static const std::vector<std::string_view> review = {"repo", "pr", "min_approvals", "timeout"};
   static const std::vector<std::string_view> centaur = {"pr_url", "repo", "pr", "timeout"};
-  static const std::vector<std::string_view> human = {"key", "timeout"};
+  static const std::vector<std::string_view> human = {"key", "repo", "pr", "pr_url", "timeout"};
   static const std::vector<std::string_view> compound = {"all", "any", "timeout"};
   if (type == "gh_ci") return ci;
   if (type == "gh_review") return review;
@@ -704,6 +704,8 @@ class Loader {
       if (!has("pr")) need("pr");
     } else if (kind == "centaur_review") {
       if (!has("pr_url") && !(has("repo") && has("pr"))) need("pr_url, or repo and pr");
+    } else if (kind == "human_approval") {
+      if (has("repo") != has("pr")) need("repo and pr together (or pr_url, or only a key)");
     } else if (kind == "compound") {
       if (has("all") == has("any")) need("either all or any (a list of gates)");
     }
@@ -1068,7 +1070,7 @@ class Loader {
     for (const Site &site : sites) {
       for (const TemplateRef &ref : site.refs) {
         std::string head = "template {{ " + to_string(ref) + " }}: ";
-        if (ref.kind == K::param && !has_param(*scope.params, ref.path)) {
+        if (ref.kind == K::param && !find_json_path(*scope.params, ref.path)) {
           std::vector<std::string_view> keys;
           for (const auto &kv : *scope.params) keys.push_back(kv.key());
           fail(site.mark, site.path,
@@ -1088,13 +1090,6 @@ class Loader {
         }
       }
     }
-  }
-
-  static bool has_param(const json::object &params, const std::vector<std::string> &path) {
-    const json::value *first = params.if_contains(path[0]);
-    if (!first) return false;
-    std::vector<std::string> rest(path.begin() + 1, path.end());
-    return find_json_path(*first, rest) != nullptr;
   }
 
   std::vector<GoalDef> file(const Node &doc) {

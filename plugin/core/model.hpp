@@ -102,7 +102,7 @@ struct Goal {
   std::unordered_map<std::string, TaskIndex> by_id;
 };
 
-enum class TimerKind : uint8_t { backoff, lease, gate_deadline, gate_poll };
+enum class TimerKind : uint8_t { backoff, lease, gate_deadline };
 struct Timer {
   int64_t due_ms;
   TaskIndex task;

@@ -61,8 +61,6 @@ void Engine::run_due_timers() {
         gate_failed(tm.task, {{"reason", "timeout"}});
         break;
       }
-      case TimerKind::gate_poll:
-        break;
     }
   }
 }
@@ -72,8 +70,43 @@ json::object Engine::step(const json::object &input) {
   auto only = opt_string(input, "goal_id", "step input");
   int64_t capacity = opt_int(input, "capacity", "step input").value_or(INT_MAX);
   if (capacity < 0) fail(Errc::invalid, "step input: \"capacity\" must not be negative");
-  opt_int(input, "time_budget_ms", "step input");
+  int64_t budget = opt_int(input, "time_budget_ms", "step input").value_or(2000);
+  if (budget < 0) fail(Errc::invalid, "step input: \"time_budget_ms\" must not be negative");
+  // Gate polls: decided and applied in transactions, performed between them.
+  std::vector<DuePoll> due;
+  std::vector<GateOutcome> outcomes;
+  if (!checkers_.empty()) {
+    std::vector<GatePoll> polls;
+    int64_t now;
+    {
+      std::lock_guard lock(mutex_);
+      now = now_ = clock();
+      refresh();
+      due = due_polls(polls, now);
+    }
+    outcomes.resize(polls.size());
+    for (const auto &checker : checkers_) {
+      std::vector<size_t> mine;
+      std::vector<GatePoll> batch;
+      for (size_t k = 0; k < due.size(); ++k)
+        if (due[k].checker == checker.get()) {
+          mine.push_back(k);
+          batch.push_back(std::move(polls[k]));
+        }
+      if (batch.empty()) continue;
+      std::vector<GateOutcome> got;
+      try {
+        got = checker->poll(batch, now, budget);
+      } catch (const std::exception &e) {
+        got.clear();
+        for (size_t k = 0; k < batch.size(); ++k)
+          got.push_back({GateOutcome::Kind::wait, {}, std::string("poll failed: ") + e.what(), 0, {}});
+      }
+      for (size_t k = 0; k < mine.size() && k < got.size(); ++k) outcomes[mine[k]] = std::move(got[k]);
+    }
+  }
   return mutate([&] {
+    apply_polls(due, outcomes);
     int32_t only_goal = only ? find_goal(*only) : -1;
     check_alive_jobs();
     run_due_timers();
@@ -133,6 +166,7 @@ json::object Engine::step(const json::object &input) {
     }
     int64_t next = config_.idle_step_ms;
     if (!model_.timers.empty()) next = std::min(next, std::max<int64_t>(0, model_.timers.top().due_ms - now_));
+    if (int64_t poll = next_poll_ms(); poll > 0) next = std::min(next, std::max<int64_t>(0, poll - now_));
     return json::object{{"actions", std::move(actions)}, {"next_step_ms", next}, {"goals", std::move(goals)}};
   });
 }

@@ -206,6 +206,26 @@ std::string render_pieces(const std::vector<Piece> &pieces, const TemplateLookup
   return out;
 }
 
+const json::value *find_json_path(const json::value &root, const std::vector<std::string> &path,
+                                  std::size_t from) {
+  const json::value *at = &root;
+  for (std::size_t i = from; i < path.size(); ++i) {
+    const std::string &key = path[i];
+    if (const json::object *o = at->if_object()) {
+      at = o->if_contains(key);
+    } else if (const json::array *a = at->if_array()) {
+      std::size_t index = 0;
+      auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
+      if (ec != std::errc() || end != key.data() + key.size() || index >= a->size()) return nullptr;
+      at = &(*a)[index];
+    } else {
+      return nullptr;
+    }
+    if (!at) return nullptr;
+  }
+  return at;
+}
+
 }  // namespace
 
 std::string to_string(const TemplateRef &ref) {
@@ -281,22 +301,14 @@ json::value render_json_templates(const json::value &v, const TemplateLookup &lo
   }
 }
 
+const json::value *find_json_path(const json::object &root, const std::vector<std::string> &path) {
+  if (path.empty()) return nullptr;
+  const json::value *first = root.if_contains(path[0]);
+  return first ? find_json_path(*first, path, 1) : nullptr;
+}
+
 const json::value *find_json_path(const json::value &root, const std::vector<std::string> &path) {
-  const json::value *at = &root;
-  for (const std::string &key : path) {
-    if (const json::object *o = at->if_object()) {
-      at = o->if_contains(key);
-    } else if (const json::array *a = at->if_array()) {
-      std::size_t index = 0;
-      auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
-      if (ec != std::errc() || end != key.data() + key.size() || index >= a->size()) return nullptr;
-      at = &(*a)[index];
-    } else {
-      return nullptr;
-    }
-    if (!at) return nullptr;
-  }
-  return at;
+  return find_json_path(root, path, 0);
 }
 
 }  // namespace gk

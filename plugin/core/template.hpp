@@ -58,5 +58,9 @@ boost::json::value render_json_templates(const boost::json::value &v, const Temp
 // Meant for TemplateLookup implementations (params and artifacts are JSON).
 const boost::json::value *find_json_path(const boost::json::value &root,
                                          const std::vector<std::string> &path);
+// The same from an object (params, artifacts) without wrapping it in a value; an empty path
+// finds nothing.
+const boost::json::value *find_json_path(const boost::json::object &root,
+                                         const std::vector<std::string> &path);
 
 }  // namespace gk

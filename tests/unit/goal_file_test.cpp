@@ -517,8 +517,10 @@ TEST(GoalFile, GatesNeedTheirRequiredKeys) {
   EXPECT_THAT(gate_error("{type: gh_ci, repo: a/b, pr: abc}"),
               HasSubstr("wait_for.pr: expected a pull request number or a template"));
   EXPECT_THAT(gate_error("{type: human_approval, repo: a/b}"),
-              HasSubstr("wait_for.repo: unknown key 'repo' in a human_approval gate; allowed "
-                        "keys: type, key, timeout"));
+              HasSubstr("a human_approval gate needs repo and pr together"));
+  EXPECT_THAT(gate_error("{type: human_approval, sha: abc}"),
+              HasSubstr("wait_for.sha: unknown key 'sha' in a human_approval gate; allowed "
+                        "keys: type, key, repo, pr, pr_url, timeout"));
   EXPECT_THAT(gate_error("{type: gh_ci, repo: a/b, pr: 1, timeout: soon}"),
               HasSubstr("wait_for.timeout: expected a duration"));
 }

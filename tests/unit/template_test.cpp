@@ -172,6 +172,10 @@ TEST(Template, FindJsonPathFollowsObjectsAndArrayIndexes) {
   EXPECT_EQ(find_json_path(v, {"a", "b", "x"}), nullptr);
   EXPECT_EQ(find_json_path(v, {"a", "b", "0", "z"}), nullptr);
   EXPECT_EQ(find_json_path(v, {}), &v);
+  const json::object &o = v.as_object();
+  EXPECT_EQ(find_json_path(o, {"a", "b", "0"}), &v.at("a").at("b").at(0));
+  EXPECT_EQ(find_json_path(o, {}), nullptr);
+  EXPECT_EQ(find_json_path(o, {"z"}), nullptr);
 }
 
 }  // namespace

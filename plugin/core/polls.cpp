@@ -1,0 +1,125 @@
+// Polling gate parts through the registered checkers. Which parts are due lives in the gate's
+// runtime JSON ("polls": {path: {"next_ms": ..., "memo": {...}}}), so it survives restarts.
+#include "core/engine.hpp"
+#include "core/signal_match.hpp"
+
+namespace gk {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int64_t kDefaultPollMs = 30'000;
+
+}  // namespace
+
+void Engine::add_checker(std::shared_ptr<GateChecker> checker) {
+  std::lock_guard lock(mutex_);
+  checkers_.push_back(std::move(checker));
+}
+
+GateChecker *Engine::checker_for(std::string_view type) const {
+  for (const auto &c : checkers_)
+    if (c->handles(type)) return c.get();
+  return nullptr;
+}
+
+void Engine::schedule_polls(TaskIndex i) {
+  if (checkers_.empty()) return;
+  Task &t = model_.tasks[i];
+  const auto &config = t.gate.at("config");
+  if (!config.is_object()) return;
+  json::object polls;
+  for (const GateLeaf &leaf : gate_leaves(config.as_object())) {
+    const auto *type = leaf.config->if_contains("type");
+    if (type && type->is_string() && checker_for(type->as_string()))
+      polls[leaf.path] = {{"next_ms", now_}, {"memo", json::object{}}};
+  }
+  if (!polls.empty()) t.gate["polls"] = std::move(polls);
+}
+
+std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int64_t now) {
+  std::vector<DuePoll> due;
+  for (TaskIndex i : model_.active_gates) {
+    const Task &t = model_.tasks[i];
+    const Goal &g = model_.goals[t.goal];
+    const auto *p = t.gate.if_contains("polls");
+    const auto *config = t.gate.if_contains("config");
+    if (!p || !p->is_object() || !config || !config->is_object()) continue;
+    const auto *parts = t.gate.if_contains("parts");
+    for (const GateLeaf &leaf : gate_leaves(config->as_object())) {
+      const auto *entry = p->as_object().if_contains(leaf.path);
+      if (!entry || !entry->is_object()) continue;
+      if (parts && parts->is_object() && parts->as_object().contains(leaf.path)) continue;
+      const auto &e = entry->as_object();
+      if (!e.contains("next_ms") || e.at("next_ms").as_int64() > now) continue;
+      const auto *type = leaf.config->if_contains("type");
+      GateChecker *checker = type && type->is_string() ? checker_for(type->as_string()) : nullptr;
+      if (!checker) continue;
+      due.push_back({g.id, t.id, leaf.path, t.gate.at("activated_ms").as_int64(), checker});
+      GatePoll poll;
+      poll.gate = g.id + "/" + t.id + (leaf.path.empty() ? "" : "#" + leaf.path);
+      poll.config = *leaf.config;
+      if (const auto *m = e.if_contains("memo"); m && m->is_object()) poll.memo = m->as_object();
+      polls.push_back(std::move(poll));
+    }
+  }
+  return due;
+}
+
+void Engine::apply_polls(const std::vector<DuePoll> &due,
+                         const std::vector<GateOutcome> &outcomes) {
+  for (size_t k = 0; k < due.size() && k < outcomes.size(); ++k) {
+    const DuePoll &d = due[k];
+    const GateOutcome &o = outcomes[k];
+    auto git = model_.goal_by_id.find(d.goal_id);
+    if (git == model_.goal_by_id.end()) continue;
+    Goal &g = model_.goals[git->second];
+    auto tit = g.by_id.find(d.task_id);
+    if (tit == g.by_id.end()) continue;
+    TaskIndex i = tit->second;
+    Task &t = model_.tasks[i];
+    // A late answer for a gate that was resolved or restarted meanwhile is ignored.
+    const auto *activated = t.gate.if_contains("activated_ms");
+    if (!model_.active_gates.count(i) || !activated || activated->as_int64() != d.activated_ms) {
+      event(g, &t, "late_poll_ignored", {{"part", d.path}});
+      continue;
+    }
+    auto &entry = t.gate["polls"].as_object()[d.path];
+    switch (o.kind) {
+      case GateOutcome::Kind::pass:
+      case GateOutcome::Kind::fail:
+        event(g, &t, "gate_polled",
+              {{"part", d.path}, {"outcome", o.kind == GateOutcome::Kind::pass ? "pass" : "fail"}});
+        resolve_gate_part(i, d.path, o.kind == GateOutcome::Kind::pass, o.artifacts);
+        break;
+      case GateOutcome::Kind::blocked:
+        t.reason = o.reason;
+        event(g, &t, "gate_blocked", {{"part", d.path}, {"reason", o.reason}});
+        deactivate_gate(i);
+        set_status(i, Status::blocked, o.reason);
+        break;
+      case GateOutcome::Kind::wait:
+        entry = {{"next_ms", o.next_poll_ms > 0 ? o.next_poll_ms : now_ + kDefaultPollMs},
+                 {"memo", o.memo}};
+        if (!o.reason.empty()) event(g, &t, "gate_poll_problem", {{"part", d.path}, {"reason", o.reason}});
+        dirty(i);
+        break;
+    }
+  }
+}
+
+int64_t Engine::next_poll_ms() const {
+  int64_t best = 0;
+  for (TaskIndex i : model_.active_gates) {
+    const auto *p = model_.tasks[i].gate.if_contains("polls");
+    if (!p || !p->is_object()) continue;
+    for (const auto &kv : p->as_object()) {
+      const auto *n = kv.value().is_object() ? kv.value().as_object().if_contains("next_ms") : nullptr;
+      if (n && n->is_int64() && (best == 0 || n->as_int64() < best)) best = n->as_int64();
+    }
+  }
+  return best;
+}
+
+}  // namespace gk

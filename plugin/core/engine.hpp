@@ -54,6 +54,7 @@ class Engine {
   void set_status(TaskIndex i, Status s, std::string_view why);
   void on_satisfied_changed(TaskIndex i, bool satisfied);
   void enter(TaskIndex i);
+  bool ready_in_parent(TaskIndex i) const;
   void queue_ready(TaskIndex i);
   void unqueue(TaskIndex i);
   enum class Context { failure, feedback };

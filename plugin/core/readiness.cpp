@@ -171,8 +171,19 @@ void Engine::reset_range_for_rerun(TaskIndex agent, TaskIndex upto, Context kind
       t.feedback = std::string(text);
     dirty(k);
   }
-  // Only the agent's turn has come again; the rest follow it in order.
-  if (p.entered) enter(agent);
+  // Whatever is ready again starts again: in a sequential parent only the agent (the rest
+  // follow it in order), in a parallel one every task of the range.
+  for (TaskIndex r : range)
+    if (ready_in_parent(r)) enter(r);
+}
+
+bool Engine::ready_in_parent(TaskIndex i) const {
+  const Task &t = model_.tasks[i];
+  if (t.parent == kNoTask) return false;
+  const Task &p = model_.tasks[t.parent];
+  if (!p.entered) return false;
+  if (p.def->parallel) return true;
+  return t.def->has_needs ? t.unmet_needs == 0 : t.position <= p.seq_cursor;
 }
 
 }  // namespace gk

@@ -194,3 +194,26 @@ goals:
   EXPECT_EQ(h.status_of("g", "ci"), "blocked");
   EXPECT_NE(std::string(h.task("g", "ci").at("reason").as_string()).find("pr"), std::string::npos);
 }
+
+TEST(Gates, RetryInAParallelGroupRestartsTheGateAndTheAgentTogether) {
+  Host h;
+  h.load(R"(
+version: 1
+defaults: {run: ["true"], session_policy: spawn}
+goals:
+  - id: g
+    parallel: true
+    tasks:
+      - id: implement
+      - id: check
+        wait_for: {type: human_approval, key: k}
+        max_retries: 1
+)");
+  h.start("g");
+  h.step();
+  h.started("g/implement#1");
+  h.finish("g/implement#1");
+  h.signal(R"({"type":"human_approval","key":"k","status":"fail"})");
+  EXPECT_EQ(Host::run_keys(h.step()), std::vector<std::string>{"g/implement#2"});
+  EXPECT_EQ(h.status_of("g", "check"), "active") << "the gate waits again, not stranded";
+}

@@ -63,7 +63,7 @@ boost::json::object object_arg(const char *s, const char *what) {
   return gk::parse_json_object(s, what);
 }
 
-char *hand_out(const boost::json::value &v) {
+char *hand_out(const boost::json::object &v) {
   std::string s = boost::json::serialize(v);
   auto *out = static_cast<char *>(std::malloc(s.size() + 1));
   if (!out) throw std::bad_alloc();

@@ -32,8 +32,14 @@ void Engine::refresh() {
 }
 
 void Engine::flush() {
-  for (TaskIndex i : dirty_tasks_) store_.update_task(model_.tasks[i]);
-  for (int32_t g : dirty_goals_) store_.update_goal(model_.goals[g]);
+  for (TaskIndex i : dirty_tasks_) {
+    store_.update_task(model_.tasks[i]);
+    model_.tasks[i].dirty = false;
+  }
+  for (int32_t g : dirty_goals_) {
+    store_.update_goal(model_.goals[g]);
+    model_.goals[g].dirty = false;
+  }
   dirty_tasks_.clear();
   dirty_goals_.clear();
 }
@@ -44,9 +50,9 @@ void Engine::event(const Goal &g, const Task *t, std::string_view kind, const js
                       json::serialize(data));
   if (hooks_.log) {
     std::string line = g.id;
-    if (t && !t->id.empty()) line += "/" + t->id;
-    line += ": " + std::string(kind);
-    if (!data.empty()) line += " " + json::serialize(data);
+    if (t && !t->id.empty()) line.append("/").append(t->id);
+    line.append(": ").append(kind);
+    if (!data.empty()) line.append(" ").append(json::serialize(data));
     hooks_.log(LogLevel::debug, line);
   }
 }
@@ -97,6 +103,51 @@ TaskIndex Engine::resolve_task_ref(std::string_view ref) const {
   return found;
 }
 
+namespace {
+
+size_t count_tasks(const TaskDef &root) {
+  size_t n = 0;
+  std::vector<const TaskDef *> work{&root};
+  while (!work.empty()) {
+    const TaskDef *t = work.back();
+    work.pop_back();
+    ++n;
+    for (const TaskDef &c : t->tasks) work.push_back(&c);
+  }
+  return n;
+}
+
+GoalDef run_ordered(GoalDef def) {
+  sort_run_order(def.root);
+  return def;
+}
+
+}  // namespace
+
+// The definition a goal was loaded with, rebuilt from the state (tasks a job added at run time
+// are not part of it). Only needed to explain a conflict.
+GoalDef Engine::stored_definition(int32_t gi) const {
+  const Goal &g = model_.goals[gi];
+  GoalDef def = g.def;
+  struct Item {
+    TaskIndex task;
+    TaskDef *into;
+  };
+  def.root = shallow_copy(*model_.tasks[g.root].def);
+  std::vector<Item> work{{g.root, &def.root}};
+  while (!work.empty()) {
+    Item item = work.back();
+    work.pop_back();
+    const Task &t = model_.tasks[item.task];
+    for (TaskIndex c : t.children)
+      if (!model_.tasks[c].dynamic) item.into->tasks.push_back(shallow_copy(*model_.tasks[c].def));
+    size_t k = 0;
+    for (TaskIndex c : t.children)
+      if (!model_.tasks[c].dynamic) work.push_back({c, &item.into->tasks[k++]});
+  }
+  return def;
+}
+
 json::object Engine::load(std::string_view yaml, std::string_view source_name) {
   // Parse and validate before touching the state: a failed load writes nothing.
   std::vector<GoalDef> defs = parse_goal_file(yaml, source_name);
@@ -106,17 +157,15 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
       json::object r;
       r["goal_id"] = def.id;
       auto existing = model_.goal_by_id.find(def.id);
+      std::string digest = definition_digest(def);
       if (existing != model_.goal_by_id.end()) {
-        auto q = store_.db().prepare("SELECT definition FROM goals WHERE id=?1");
-        q.bind(1, def.id);
-        json::value stored = q.step() ? json::parse(q.text(0)) : json::value();
-        q.reset();
-        json::value loaded = to_json(def);
-        std::string diff = describe_difference(stored, loaded);
-        if (!diff.empty())
+        if (store_.goal_digest(def.id) != digest) {
+          std::string diff = describe_difference(json::value(to_json(stored_definition(existing->second))),
+                                                 json::value(to_json(run_ordered(def))));
           fail(Errc::conflict, "goal '" + def.id +
                                    "' is already loaded with a different definition (" + diff +
                                    "); use a new goal id or a new state file");
+        }
         r["created"] = false;
         r["tasks"] = static_cast<int64_t>(model_.goals[existing->second].by_id.size());
         results.push_back(std::move(r));
@@ -126,12 +175,12 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
       Goal g;
       g.id = def.id;
       g.source = std::string(source_name);
-      g.def = def;
-      store_.insert_goal(g, now_);
-      g.def.root.tasks.clear();
+      g.def = header_of(def);
+      store_.insert_goal(g, digest, now_);
       auto gi = static_cast<int32_t>(model_.goals.size());
       model_.goal_by_id.emplace(g.id, gi);
       model_.goals.push_back(std::move(g));
+      model_.tasks.reserve(model_.tasks.size() + count_tasks(def.root));
       insert_tree(def.root, gi, kNoTask, false);
       auto count = static_cast<int64_t>(model_.goals[gi].by_id.size());
       event(model_.goals[gi], nullptr, "goal_loaded",

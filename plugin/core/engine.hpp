@@ -8,7 +8,6 @@
 #include <type_traits>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "core/config.hpp"
@@ -47,6 +46,7 @@ class Engine {
 
   // Model building (engine_index.cpp).
   void rebuild_indexes();
+  GoalDef stored_definition(int32_t goal) const;
   void link_needs(TaskIndex parent);
   TaskIndex insert_tree(const TaskDef &top, int32_t goal, TaskIndex parent, bool dynamic);
 
@@ -112,11 +112,14 @@ class Engine {
   // Bookkeeping of one call.
   void dirty(TaskIndex i) {
     touched_ = true;
-    dirty_tasks_.insert(i);
+    Task &t = model_.tasks[i];
+    if (!t.dirty) dirty_tasks_.push_back(i);
+    t.dirty = true;
   }
-  void dirty(const Goal &g) {
+  void dirty(Goal &g) {
     touched_ = true;
-    dirty_goals_.insert(static_cast<int32_t>(&g - model_.goals.data()));
+    if (!g.dirty) dirty_goals_.push_back(static_cast<int32_t>(&g - model_.goals.data()));
+    g.dirty = true;
   }
   void event(const Goal &g, const Task *t, std::string_view kind, const boost::json::object &data);
   void flush();
@@ -135,8 +138,8 @@ class Engine {
   int64_t now_ = 0;          // the host's time for the current call
   bool touched_ = false;     // the current call changed the model
   bool reload_after_commit_ = false;  // rows were deleted: read the model again next call
-  std::unordered_set<TaskIndex> dirty_tasks_;
-  std::unordered_set<int32_t> dirty_goals_;
+  std::vector<TaskIndex> dirty_tasks_;  // each with its dirty flag set: no duplicates
+  std::vector<int32_t> dirty_goals_;
   std::vector<std::shared_ptr<GateChecker>> checkers_;
 };
 
@@ -147,8 +150,6 @@ inline auto Engine::mutate(F &&f) {
   now_ = clock();
   refresh();
   touched_ = false;
-  dirty_tasks_.clear();
-  dirty_goals_.clear();
   try {
     if constexpr (std::is_void_v<decltype(f())>) {
       f();
@@ -167,6 +168,8 @@ inline auto Engine::mutate(F &&f) {
   } catch (...) {
     if (touched_ || reload_after_commit_) stale_ = true;
     reload_after_commit_ = false;
+    dirty_tasks_.clear();
+    dirty_goals_.clear();
     throw;
   }
 }

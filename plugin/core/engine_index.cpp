@@ -21,8 +21,7 @@ TaskIndex Engine::insert_tree(const TaskDef &top, int32_t gi, TaskIndex parent, 
     t.parent = item.parent;
     t.dynamic = dynamic;
     t.id = item.parent == kNoTask ? std::string() : item.def->id;
-    t.def = std::make_unique<TaskDef>(*item.def);
-    t.def->tasks.clear();
+    t.def = std::make_unique<TaskDef>(shallow_copy(*item.def));
     if (item.parent != kNoTask)
       t.position = static_cast<int32_t>(model_.tasks[item.parent].children.size());
     store_.insert_task(t, g, item.parent == kNoTask ? nullptr : &model_.tasks[item.parent]);

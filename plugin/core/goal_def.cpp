@@ -140,12 +140,12 @@ class Differ {
     std::string path;
     for (const Step &s : steps_) {
       if (s.key.data() == nullptr) {
-        path += "[" + std::to_string(s.index) + "]";
+        path.append("[").append(std::to_string(s.index)).append("]");
       } else if (plain_key(s.key)) {
         if (!path.empty()) path += '.';
         path += s.key;
       } else {
-        path += "[" + json::serialize(json::value(s.key)) + "]";
+        path.append("[").append(json::serialize(json::value(s.key))).append("]");
       }
     }
     return path.empty() ? what : path + ": " + what;

@@ -64,6 +64,17 @@ boost::json::object to_json(const GoalDef &g);
 TaskDef task_def_from_json(const boost::json::object &o);
 GoalDef goal_def_from_json(const boost::json::object &o);
 
+// A task without its children (copying a parent's whole subtree only to drop it is costly).
+TaskDef shallow_copy(const TaskDef &t);
+// The goal without its task tree: what the goals table keeps beside the per-task rows.
+GoalDef header_of(const GoalDef &g);
+// Sorts every level of the tree into run order (priority descending, then declaration), the order
+// in which the state keeps children.
+void sort_run_order(TaskDef &root);
+// A fingerprint of the canonical definition, computed without building it as one document, so
+// that loading a 100,000-task goal again compares cheaply. Children count in run order.
+std::string definition_digest(const GoalDef &g);
+
 // The first place where two canonical definitions differ, as "tasks[2].run[0]: 'a' vs 'b'";
 // empty when equal.
 std::string describe_difference(const boost::json::value &a, const boost::json::value &b);

@@ -68,6 +68,7 @@ struct Task {
   std::vector<TaskIndex> dependents;  // siblings that name this task in `needs`
   bool entered = false;             // its turn has come (root: goal started)
   bool queued = false;              // sits in a ready set of its goal
+  bool dirty = false;               // changed in the current call, to be written
 
   bool is_leaf() const { return children.empty(); }
 };
@@ -90,6 +91,7 @@ struct Goal {
   bool finish_announced = false;
 
   // Derived.
+  bool dirty = false;                // changed in the current call, to be written
   TaskIndex pinned_task = kNoTask;   // the task that holds the pinned session
   int32_t spawned_running = 0;       // spawned jobs offered or running
   int32_t leaves = 0;

@@ -36,6 +36,26 @@ void Db::exec(const char *sql) {
   }
 }
 
+void Db::run_cached(CachedStmt &stmt, const char *sql) {
+  if (!stmt) {
+    sqlite3_stmt *s = nullptr;
+    int rc = sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+    if (rc != SQLITE_OK) raise(rc, sql);
+    stmt.reset(s);
+  }
+  int rc = sqlite3_step(stmt.get());
+  sqlite3_reset(stmt.get());
+  if (rc != SQLITE_DONE) raise(rc, sql);
+}
+
+void Db::rollback() noexcept {
+  try {
+    run_cached(rollback_, "ROLLBACK");
+  } catch (...) {
+    // Nothing was open, or the connection is gone: either way there is nothing to undo.
+  }
+}
+
 Stmt Db::prepare(std::string_view sql) const {
   sqlite3_stmt *s = nullptr;
   int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
@@ -89,14 +109,14 @@ std::string_view Stmt::text(int col) const {
   return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col))};
 }
 
-Transaction::Transaction(Db &db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Db &db) : db_(db) { db_.begin_immediate(); }
 
 Transaction::~Transaction() {
-  if (open_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (open_) db_.rollback();
 }
 
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.commit();
   open_ = false;
 }
 

@@ -24,12 +24,23 @@ class Db {
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
   int changes() const { return sqlite3_changes(db_.get()); }
   [[noreturn]] void raise(int rc, std::string_view what) const;
+  // Transaction control through statements prepared once: these run on every ABI call.
+  void begin_immediate() { run_cached(begin_, "BEGIN IMMEDIATE"); }
+  void commit() { run_cached(commit_, "COMMIT"); }
+  void rollback() noexcept;
 
  private:
   struct Close {
     void operator()(sqlite3 *db) const { sqlite3_close_v2(db); }
   };
+  struct Finalize {
+    void operator()(sqlite3_stmt *s) const { sqlite3_finalize(s); }
+  };
+  using CachedStmt = std::unique_ptr<sqlite3_stmt, Finalize>;
+  void run_cached(CachedStmt &stmt, const char *sql);
+  // Declared after db_ so that they are finalized before the connection closes.
   std::unique_ptr<sqlite3, Close> db_;
+  CachedStmt begin_, commit_, rollback_;
 };
 
 class Stmt {

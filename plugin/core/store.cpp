@@ -14,7 +14,7 @@ constexpr const char *kMigrations[] = {
     R"sql(
 CREATE TABLE goals(
   id TEXT PRIMARY KEY,
-  definition TEXT NOT NULL,      -- canonical JSON of the whole goal as loaded
+  definition TEXT NOT NULL,      -- digest of the canonical definition as loaded
   header TEXT NOT NULL,          -- the goal without its task tree
   source TEXT NOT NULL,
   state TEXT NOT NULL,
@@ -202,21 +202,27 @@ Model Store::read_all() {
   return m;
 }
 
-void Store::insert_goal(const Goal &g, int64_t now_ms) {
-  GoalDef header = g.def;
-  header.root.tasks.clear();
+void Store::insert_goal(const Goal &g, const std::string &digest, int64_t now_ms) {
   db_.prepare(
          "INSERT INTO goals(id, definition, header, source, state, spec, finish_announced, "
          "created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
       .bind(1, g.id)
-      .bind(2, boost::json::serialize(to_json(g.def)))
-      .bind(3, boost::json::serialize(to_json(header)))
+      .bind(2, digest)
+      .bind(3, boost::json::serialize(to_json(g.def)))
       .bind(4, g.source)
       .bind(5, to_string(g.state))
       .bind(6, static_cast<int>(g.spec))
       .bind(7, g.finish_announced ? 1 : 0)
       .bind(8, now_ms)
       .run();
+}
+
+std::string Store::goal_digest(const std::string &goal_id) {
+  auto q = db_.prepare("SELECT definition FROM goals WHERE id=?1");
+  q.bind(1, goal_id);
+  std::string digest = q.step() ? std::string(q.text(0)) : std::string();
+  q.reset();
+  return digest;
 }
 
 void Store::update_goal(const Goal &g) {

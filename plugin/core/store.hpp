@@ -23,7 +23,9 @@ class Store {
   // Reads every goal and task into a fresh model (indexes not yet derived).
   Model read_all();
 
-  void insert_goal(const Goal &g, int64_t now_ms);
+  // g.def is the goal's header (no task tree); digest fingerprints the whole definition.
+  void insert_goal(const Goal &g, const std::string &digest, int64_t now_ms);
+  std::string goal_digest(const std::string &goal_id);
   void update_goal(const Goal &g);
   // Inserts the task row and sets t.rowid.
   void insert_task(Task &t, const Goal &g, const Task *parent);

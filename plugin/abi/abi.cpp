@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 
+#include "github/checkers.hpp"
 #include "github/webhook.hpp"
 #include "core/engine.hpp"
 #include "core/error.hpp"
@@ -118,7 +119,11 @@ GK_API int gk_open(const gk_host *host, const char *config_json, gk_plugin **out
     require(out, "out");
     gk::HostHooks hooks = hooks_from(host);
     gk::Config config = gk::parse_config(config_json ? std::string_view(config_json) : "");
-    *out = std::make_unique<gk_plugin>(std::move(config), std::move(hooks)).release();
+    // GitHub and the review bot are polled by checkers built from the same configuration.
+    auto checkers = gk::make_github_checkers(config);
+    auto plugin = std::make_unique<gk_plugin>(std::move(config), std::move(hooks));
+    for (auto &c : checkers) plugin->engine.add_checker(std::move(c));
+    *out = plugin.release();
   });
 }
 

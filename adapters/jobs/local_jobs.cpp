@@ -1,0 +1,465 @@
+#include "local_jobs.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/inotify.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "registry.hpp"
+
+extern char **environ;
+
+namespace gk::jobs {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Supervisors this process spawned, whichever LocalJobs did it: they are our children until they
+// exit, and only their own pids are waited for (a host may have other children of its own).
+std::mutex spawned_mutex;
+std::vector<pid_t> spawned;
+
+void reap_supervisors() {
+  std::lock_guard lock(spawned_mutex);
+  std::erase_if(spawned, [](pid_t pid) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    return r == pid || (r < 0 && errno == ECHILD);
+  });
+}
+
+bool is_executable_file(const fs::path &path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) && access(path.c_str(), X_OK) == 0;
+}
+
+fs::path find_supervise(const fs::path &given, std::string &looked) {
+  std::vector<fs::path> candidates;
+  const char *env = std::getenv("GK_SUPERVISE");
+  if (!given.empty()) {
+    candidates.push_back(given);
+  } else if (env != nullptr && *env != '\0') {
+    candidates.push_back(env);
+  } else {
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) candidates.push_back(exe.parent_path() / "gk-supervise");
+#ifdef GK_SUPERVISE_BUILD_PATH
+    candidates.push_back(GK_SUPERVISE_BUILD_PATH);
+#endif
+  }
+  for (const fs::path &candidate : candidates) {
+    if (is_executable_file(candidate)) return candidate;
+    looked += (looked.empty() ? "" : ", ") + candidate.string();
+  }
+  return {};
+}
+
+fs::path resolve_program(const std::string &arg0, const fs::path &workdir,
+                         const std::string &search_path) {
+  if (arg0.empty()) throw std::runtime_error("the job's program name is empty");
+  if (arg0.find('/') != std::string::npos) {
+    fs::path path = fs::path(arg0).is_absolute() ? fs::path(arg0) : workdir / arg0;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw std::runtime_error("program " + arg0 + " not found");
+    if (!is_executable_file(path)) {
+      throw std::runtime_error("program " + arg0 + " is not an executable file");
+    }
+    return path;
+  }
+  size_t begin = 0;
+  while (begin <= search_path.size()) {
+    size_t end = search_path.find(':', begin);
+    if (end == std::string::npos) end = search_path.size();
+    fs::path dir = search_path.substr(begin, end - begin);
+    if (dir.empty() || dir.is_relative()) dir = workdir / dir;
+    if (is_executable_file(dir / arg0)) return dir / arg0;
+    begin = end + 1;
+  }
+  throw std::runtime_error("program " + arg0 + " not found in PATH");
+}
+
+void check_text(const std::string &text, const std::string &what) {
+  if (text.find('\0') != std::string::npos) {
+    throw std::runtime_error(what + " contains a NUL character");
+  }
+}
+
+enum class State { unknown, running, ended };
+
+struct Probe {
+  State state = State::unknown;
+  JobEnd end;
+  bool orphan = false;  // running, but its supervisor is gone
+  pid_t pgid = 0;
+};
+
+JobEnd end_from(const std::string &key, const Record &record) {
+  JobEnd end;
+  end.job_key = key;
+  end.exit_code = static_cast<int>(record.get_int("exit_code", 255));
+  end.timed_out = record.get_int("timed_out") != 0;
+  end.cancelled = record.get_int("cancelled") != 0;
+  end.reason = record.get("reason");
+  return end;
+}
+
+}  // namespace
+
+struct LocalJobs::Impl {
+  struct Entry {
+    std::string name;
+    bool ended = false;  // handed out by this object's reap(), or acknowledged earlier
+    int64_t orphan_kill_at = -1;
+  };
+
+  fs::path dir;
+  int64_t grace_ms;
+  fs::path supervise;
+  std::string supervise_looked;
+  int inotify_fd = -1;
+  std::mutex mutex;
+  std::map<std::string, Entry> jobs;
+
+  fs::path file(const std::string &name, const char *kind) const { return dir / (name + kind); }
+
+  Entry &entry(const std::string &key) {
+    auto it = jobs.find(key);
+    if (it == jobs.end()) {
+      std::string name = safe_name(key);
+      bool reported = fs::exists(file(name, ".reported"));
+      it = jobs.emplace(key, Entry{name, reported}).first;
+    }
+    return it->second;
+  }
+
+  Probe probe(const std::string &key, const std::string &name) {
+    Probe p;
+    fs::path claim = file(name, ".job");
+    std::error_code ec;
+    if (!fs::exists(claim, ec)) return p;
+    if (auto end = read_record(file(name, ".end"))) {
+      p.state = State::ended;
+      p.end = end_from(key, *end);
+      return p;
+    }
+    if (lock_held(claim)) {
+      p.state = State::running;
+      return p;
+    }
+    // The supervisor writes the end before it lets go of the lock: look again.
+    if (auto end = read_record(file(name, ".end"))) {
+      p.state = State::ended;
+      p.end = end_from(key, *end);
+      return p;
+    }
+    auto run = read_record(file(name, ".run"));
+    if (run) {
+      int64_t start = run->get_int("start", -1);
+      if (start >= 0 && process_start(static_cast<pid_t>(run->get_int("pid"))) == start) {
+        p.state = State::running;
+        p.orphan = true;
+        p.pgid = static_cast<pid_t>(run->get_int("pgid"));
+        return p;
+      }
+    }
+    // Nobody holds the claim and nothing says how it ended: record that, once, for every runner.
+    Record lost;
+    lost.add("exit_code", run ? 255 : 127);
+    lost.add("timed_out", 0);
+    lost.add("cancelled", fs::exists(file(name, ".cancel"), ec) ? 1 : 0);
+    lost.add("reason", run ? "its supervisor was killed; the exit status is unknown"
+                           : "it never started: the runner stopped while starting it");
+    lost.add("ended_ms", wall_ms());
+    write_record_once(file(name, ".end"), lost);
+    auto end = read_record(file(name, ".end"));
+    p.state = State::ended;
+    p.end = end_from(key, end ? *end : lost);
+    return p;
+  }
+
+  void enforce_orphan_limits(const std::string &name, Entry &e, const Probe &p) {
+    int64_t now = steady_ms();
+    if (e.orphan_kill_at < 0) {
+      auto claim = read_record(file(name, ".job"));
+      auto run = read_record(file(name, ".run"));
+      int64_t timeout_s = claim ? claim->get_int("timeout_s") : 0;
+      if (timeout_s > 0 && run && wall_ms() >= run->get_int("started_ms") + timeout_s * 1000) {
+        killpg(p.pgid, SIGTERM);
+        e.orphan_kill_at = now + grace_ms;
+      }
+    } else if (now >= e.orphan_kill_at) {
+      killpg(p.pgid, SIGKILL);
+    }
+  }
+
+  void mark_reported(const std::string &key) {
+    try {
+      write_record(file(safe_name(key), ".reported"), Record{});
+    } catch (const std::exception &) {
+      // Not fatal: a later runner hands the end out again, which the plugin ignores.
+    }
+  }
+
+  bool any_ended() {
+    for (auto &[key, e] : jobs) {
+      if (!e.ended && probe(key, e.name).state == State::ended) return true;
+    }
+    return false;
+  }
+
+  pid_t spawn_supervisor(const std::string &name, int lock_fd) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    // The claim's lock becomes the supervisor's fd 3; stdio is /dev/null (the job has its log).
+    posix_spawn_file_actions_adddup2(&actions, lock_fd, 3);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    // A session of its own: a Ctrl-C or hangup aimed at the runner leaves jobs running.
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    std::string program = supervise.string(), dir_arg = dir.string(), name_arg = name;
+    char *argv[] = {program.data(), dir_arg.data(), name_arg.data(), nullptr};
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+      throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
+    }
+    return pid;
+  }
+};
+
+LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supervise_path)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->dir = fs::absolute(registry_dir);
+  impl_->grace_ms = std::max<int64_t>(kill_grace_ms, 0);
+  fs::create_directories(impl_->dir);
+  impl_->supervise = find_supervise(supervise_path, impl_->supervise_looked);
+  impl_->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (impl_->inotify_fd >= 0 &&
+      inotify_add_watch(impl_->inotify_fd, impl_->dir.c_str(), IN_MOVED_TO | IN_CREATE) < 0) {
+    close(impl_->inotify_fd);
+    impl_->inotify_fd = -1;
+  }
+  for (const auto &item : fs::directory_iterator(impl_->dir)) {
+    std::string file = item.path().filename().string();
+    if (file.starts_with(".") || !file.ends_with(".job")) continue;
+    auto claim = read_record(item.path());
+    if (!claim || claim->get("key").empty()) continue;
+    std::string name = file.substr(0, file.size() - 4);
+    impl_->jobs[claim->get("key")] = Impl::Entry{name, fs::exists(impl_->file(name, ".reported"))};
+  }
+}
+
+LocalJobs::~LocalJobs() {
+  if (impl_->inotify_fd >= 0) close(impl_->inotify_fd);
+  reap_supervisors();
+}
+
+StartResult LocalJobs::start(const JobSpec &spec) {
+  if (spec.job_key.empty()) throw std::runtime_error("the job key is empty");
+  if (spec.argv.empty()) throw std::runtime_error("the job has no command");
+  check_text(spec.job_key, "the job key");
+  for (const std::string &arg : spec.argv) check_text(arg, "an argument");
+  std::lock_guard lock(impl_->mutex);
+  const std::string name = safe_name(spec.job_key);
+  const fs::path claim_path = impl_->file(name, ".job");
+  std::error_code ec;
+  if (fs::exists(claim_path, ec)) {
+    auto claim = read_record(claim_path);
+    if (claim && claim->get("key") != spec.job_key) {
+      throw std::runtime_error("job key " + spec.job_key + " collides with " + claim->get("key") +
+                               " in the registry");
+    }
+    impl_->entry(spec.job_key);
+    return StartResult::already_known;
+  }
+
+  if (impl_->supervise.empty()) {
+    throw std::runtime_error("gk-supervise not found (looked at " + impl_->supervise_looked +
+                             "); set GK_SUPERVISE to its path");
+  }
+  if (spec.workdir.empty()) throw std::runtime_error("the job has no workdir");
+  const fs::path workdir = fs::absolute(spec.workdir);
+  if (!fs::is_directory(workdir, ec)) {
+    throw std::runtime_error("workdir " + workdir.string() +
+                             (fs::exists(workdir, ec) ? " is not a directory" : " does not exist"));
+  }
+  std::string search_path;
+  if (auto it = spec.env.find("PATH"); it != spec.env.end()) {
+    search_path = it->second;
+  } else if (const char *path = std::getenv("PATH")) {
+    search_path = path;
+  } else {
+    search_path = "/usr/local/bin:/usr/bin:/bin";
+  }
+  const fs::path program = resolve_program(spec.argv[0], workdir, search_path);
+  if (spec.log_path.empty()) throw std::runtime_error("the job has no log path");
+  const fs::path log = fs::absolute(spec.log_path);
+  fs::create_directories(log.parent_path(), ec);
+  int log_fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    throw std::runtime_error("cannot open log " + log.string() + ": " + std::strerror(errno));
+  }
+  close(log_fd);
+
+  Record claim;
+  claim.add("key", spec.job_key);
+  claim.add("program", program.string());
+  for (const std::string &arg : spec.argv) claim.add("arg", arg);
+  for (const auto &[key, value] : spec.env) {
+    if (key.empty() || key.find('=') != std::string::npos) {
+      throw std::runtime_error("bad environment variable name '" + key + "'");
+    }
+    check_text(value, "environment variable " + key);
+    claim.add("env", key + "=" + value);
+  }
+  claim.add("workdir", workdir.string());
+  claim.add("log", log.string());
+  claim.add("timeout_s", std::max<int64_t>(spec.timeout_s, 0));
+  claim.add("grace_ms", impl_->grace_ms);
+  claim.add("created_ms", wall_ms());
+
+  int lock_fd = -1;
+  // Another runner on the same registry may have claimed the key since we looked.
+  if (!write_record_once(claim_path, claim, &lock_fd)) {
+    impl_->entry(spec.job_key);
+    return StartResult::already_known;
+  }
+  // Kept clear of 0..3, which the spawn's file actions replace.
+  int high_fd = fcntl(lock_fd, F_DUPFD_CLOEXEC, 10);
+  close(lock_fd);
+  pid_t pid = 0;
+  try {
+    if (high_fd < 0) throw std::runtime_error(std::string("dup failed: ") + std::strerror(errno));
+    pid = impl_->spawn_supervisor(name, high_fd);
+  } catch (...) {
+    // Nothing ran: forget the claim so the key may be tried again.
+    unlink(claim_path.c_str());
+    if (high_fd >= 0) close(high_fd);
+    throw;
+  }
+  close(high_fd);
+  {
+    std::lock_guard guard(spawned_mutex);
+    spawned.push_back(pid);
+  }
+  impl_->entry(spec.job_key);
+  return StartResult::started;
+}
+
+void LocalJobs::cancel(const std::string &job_key, const std::string &reason) {
+  std::lock_guard lock(impl_->mutex);
+  const std::string name = safe_name(job_key);
+  Probe p = impl_->probe(job_key, name);
+  if (p.state != State::running) return;
+  Record cancel;
+  cancel.add("reason", reason.empty() ? std::string("cancelled") : reason);
+  write_record(impl_->file(name, ".cancel"), cancel);
+  if (p.orphan) {
+    killpg(p.pgid, SIGTERM);
+    impl_->entry(job_key).orphan_kill_at = steady_ms() + impl_->grace_ms;
+    return;
+  }
+  // Before its .run record the supervisor has not forked yet and reads the request itself.
+  auto run = read_record(impl_->file(name, ".run"));
+  if (!run) return;
+  auto pid = static_cast<pid_t>(run->get_int("supervisor_pid"));
+  int64_t start = run->get_int("supervisor_start", -1);
+  if (start >= 0 && process_start(pid) == start) kill(pid, SIGUSR1);
+}
+
+void LocalJobs::acknowledge(const std::string &job_key) {
+  std::lock_guard lock(impl_->mutex);
+  std::error_code ec;
+  if (!fs::exists(impl_->file(safe_name(job_key), ".job"), ec)) return;
+  impl_->entry(job_key).ended = true;
+  impl_->mark_reported(job_key);
+}
+
+std::vector<JobEnd> LocalJobs::reap() {
+  std::lock_guard lock(impl_->mutex);
+  reap_supervisors();
+  std::vector<JobEnd> ends;
+  for (auto &[key, e] : impl_->jobs) {
+    if (e.ended) continue;
+    Probe p = impl_->probe(key, e.name);
+    if (p.state == State::ended) {
+      e.ended = true;
+      ends.push_back(p.end);
+    } else if (p.state == State::running && p.orphan) {
+      impl_->enforce_orphan_limits(e.name, e, p);
+    }
+  }
+  return ends;
+}
+
+int LocalJobs::alive(const std::string &job_key) const {
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->jobs.find(job_key);
+  if (it != impl_->jobs.end() && it->second.ended) return 0;
+  switch (impl_->probe(job_key, safe_name(job_key)).state) {
+    case State::running:
+      return 1;
+    case State::ended:
+      return 0;
+    case State::unknown:
+      break;
+  }
+  return -1;
+}
+
+std::vector<std::string> LocalJobs::running() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<std::string> keys;
+  for (auto &[key, e] : impl_->jobs) {
+    if (!e.ended && impl_->probe(key, e.name).state == State::running) keys.push_back(key);
+  }
+  return keys;
+}
+
+void LocalJobs::wait_any(int64_t timeout_ms) {
+  const int64_t deadline = steady_ms() + std::max<int64_t>(timeout_ms, 0);
+  for (;;) {
+    {
+      std::lock_guard lock(impl_->mutex);
+      if (impl_->any_ended()) return;
+    }
+    int64_t remaining = deadline - steady_ms();
+    if (remaining <= 0) return;
+    // inotify wakes us the moment an .end appears; the cap also notices supervisors that died.
+    int slice = static_cast<int>(std::min<int64_t>(remaining, impl_->inotify_fd >= 0 ? 250 : 20));
+    if (impl_->inotify_fd < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(slice));
+      continue;
+    }
+    pollfd pfd{impl_->inotify_fd, POLLIN, 0};
+    if (poll(&pfd, 1, slice) <= 0) continue;
+    alignas(inotify_event) char buffer[4096];
+    while (read(impl_->inotify_fd, buffer, sizeof buffer) > 0) {
+    }
+  }
+}
+
+}  // namespace gk::jobs

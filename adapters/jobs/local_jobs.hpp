@@ -1,0 +1,71 @@
+// Child jobs on this machine: how the reference runner starts the run_job actions the plugin
+// hands it. Each job runs in its own process group with argv (never a shell string), its output
+// in a log file, and a record in an on-disk registry so a runner that was killed and started
+// again re-attaches to live jobs, learns how finished ones ended, and never starts a job_key twice.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gk::jobs {
+
+struct JobSpec {
+  std::string job_key;                     // "<goal>/<task>#<attempt>"
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH when it has no '/'
+  std::map<std::string, std::string> env;  // added to the runner's environment
+  std::filesystem::path workdir;           // the job's workspace (must exist)
+  std::filesystem::path log_path;          // stdout and stderr, appended
+  int64_t timeout_s = 0;                   // 0 = none; then TERM, then KILL after a grace
+};
+
+struct JobEnd {
+  std::string job_key;
+  int exit_code = 0;  // 128 + signal when killed by a signal
+  bool timed_out = false;
+  bool cancelled = false;
+  std::string reason;  // for timeouts and cancels
+};
+
+enum class StartResult { started, already_known };
+
+class LocalJobs {
+ public:
+  // registry_dir holds one record per job_key; created if missing. Re-attaches to what it finds.
+  // Jobs run under the gk-supervise helper, found at supervise_path when given, else at
+  // $GK_SUPERVISE, else next to the running executable, else where this build put it.
+  explicit LocalJobs(std::filesystem::path registry_dir, int64_t kill_grace_ms = 2000,
+                     std::filesystem::path supervise_path = {});
+  ~LocalJobs();
+  LocalJobs(const LocalJobs &) = delete;
+  LocalJobs &operator=(const LocalJobs &) = delete;
+
+  // Starts the job, or does nothing when the registry already knows this job_key (running or
+  // finished): a job_key is never started twice. Throws std::runtime_error with a reason a person
+  // can act on when the job cannot start (the caller reports start_failed with it).
+  StartResult start(const JobSpec &spec);
+  // TERM to the job's process group, KILL after the grace period.
+  void cancel(const std::string &job_key, const std::string &reason);
+  // Jobs that ended since the last call (non-blocking). Each end is handed out once by this
+  // object, and again by any later LocalJobs on the registry until acknowledge() was called for
+  // it: a runner killed before it acted on an end gets it again. Timeouts are enforced by each
+  // job's supervisor, even while no runner is alive.
+  std::vector<JobEnd> reap();
+  // The caller has acted on this end (the plugin took it): no later runner hands it out again.
+  void acknowledge(const std::string &job_key);
+  // 1 running, 0 known and ended (or unknown to a registry that should know it), -1 unknown.
+  int alive(const std::string &job_key) const;
+  std::vector<std::string> running() const;
+  // Waits up to timeout_ms for any job to end (for the runner's loop); returns early on an end.
+  void wait_any(int64_t timeout_ms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gk::jobs

@@ -1,0 +1,270 @@
+// gk-supervise REGISTRY_DIR NAME: runs one job of the registry and records how it ended.
+//
+// LocalJobs starts one per job, in a session of its own, with descriptor 3 open on the job's claim
+// and an exclusive flock on it. The supervisor, not the runner, is the job's parent: it keeps the
+// lock while it lives, so the exit code reaches the registry even when the runner was killed, and
+// a runner started later tells a live supervisor from a dead one without trusting pids.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "registry.hpp"
+
+extern char **environ;
+
+namespace fs = std::filesystem;
+using namespace gk::jobs;
+
+namespace {
+
+struct Paths {
+  fs::path claim, run, cancel, end;
+};
+
+void note_in_log(const std::string &log, const std::string &line) {
+  int fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  std::string text = "goalkeeper: " + line + "\n";
+  ssize_t ignored = write(fd, text.data(), text.size());
+  (void)ignored;
+  close(fd);
+}
+
+void write_end(const Paths &paths, int exit_code, bool timed_out, bool cancelled,
+               const std::string &reason) {
+  Record end;
+  end.add("exit_code", exit_code);
+  end.add("timed_out", timed_out ? 1 : 0);
+  end.add("cancelled", cancelled ? 1 : 0);
+  end.add("reason", reason);
+  end.add("ended_ms", wall_ms());
+  write_record(paths.end, end);
+}
+
+std::vector<std::string> job_environment(const Record &claim) {
+  std::map<std::string, std::string> env;
+  for (char **e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  for (const std::string &entry : claim.all("env")) {
+    size_t eq = entry.find('=');
+    env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  std::vector<std::string> out;
+  for (const auto &[key, value] : env) out.push_back(key + "=" + value);
+  return out;
+}
+
+std::vector<char *> pointers(std::vector<std::string> &strings) {
+  std::vector<char *> out;
+  for (std::string &s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+[[noreturn]] void child_failed(int report_fd, const std::string &what) {
+  std::string message = what + ": " + std::strerror(errno);
+  ssize_t ignored = write(report_fd, message.data(), message.size());
+  (void)ignored;
+  _exit(127);
+}
+
+// In the forked child: never returns. A failure is written to the pipe for the supervisor.
+[[noreturn]] void run_child(const Record &claim, std::vector<char *> &argv,
+                            std::vector<char *> &envp, int report_fd) {
+  auto fail = [&](const std::string &what) { child_failed(report_fd, what); };
+  setpgid(0, 0);
+  std::string log = claim.get("log");
+  int log_fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (log_fd < 0) fail("cannot open log " + log);
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) {
+    fail("cannot set up stdio");
+  }
+  std::string workdir = claim.get("workdir");
+  if (chdir(workdir.c_str()) != 0) fail("cannot enter workdir " + workdir);
+  signal(SIGCHLD, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  std::string program = claim.get("program");
+  execve(program.c_str(), argv.data(), envp.data());
+  child_failed(report_fd, "cannot execute " + program);
+}
+
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+std::string cancel_reason(const Paths &paths, const std::string &fallback) {
+  auto cancel = read_record(paths.cancel);
+  std::string reason = cancel ? cancel->get("reason") : "";
+  return reason.empty() ? fallback : reason;
+}
+
+int supervise(const Paths &paths) {
+  auto claim_or = read_record(paths.claim);
+  if (!claim_or) throw std::runtime_error("no claim at " + paths.claim.string());
+  const Record &claim = *claim_or;
+  // A runner that gave this job up for lost has already written its end.
+  if (fs::exists(paths.end)) return 0;
+
+  sigset_t watched;
+  sigemptyset(&watched);
+  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&watched, sig);
+  sigprocmask(SIG_BLOCK, &watched, nullptr);
+  // Orphaned grandchildren come to us, so we reap them instead of leaving zombies to an init
+  // that may not reap (containers) and so their exits wake us.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  std::string log = claim.get("log");
+  if (fs::exists(paths.cancel)) {
+    write_end(paths, 128 + SIGTERM, false, true, cancel_reason(paths, "cancelled"));
+    return 0;
+  }
+
+  std::vector<std::string> args = claim.all("arg");
+  std::vector<std::string> env = job_environment(claim);
+  std::vector<char *> argv = pointers(args);
+  std::vector<char *> envp = pointers(env);
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) run_child(claim, argv, envp, report[1]);
+  close(report[1]);
+  setpgid(pid, pid);  // both sides set it, so no killpg can race the child's own setpgid
+
+  std::string failure;
+  char buffer[512];
+  ssize_t n;
+  while ((n = read(report[0], buffer, sizeof buffer)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    failure.append(buffer, static_cast<size_t>(n));
+  }
+  close(report[0]);
+  if (!failure.empty()) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    note_in_log(log, failure);
+    write_end(paths, 127, false, false, failure);
+    return 0;
+  }
+
+  Record run;
+  run.add("supervisor_pid", getpid());
+  run.add("supervisor_start", process_start(getpid()));
+  run.add("pid", pid);
+  run.add("pgid", pid);
+  run.add("start", process_start(pid));
+  run.add("started_ms", wall_ms());
+  write_record(paths.run, run);
+
+  const int64_t grace = std::max<int64_t>(claim.get_int("grace_ms", 2000), 0);
+  const int64_t timeout_s = claim.get_int("timeout_s", 0);
+  const int64_t timeout_at = timeout_s > 0 ? steady_ms() + timeout_s * 1000 : -1;
+  bool leader_done = false, stopping = false, killed = false;
+  bool timed_out = false, cancelled = false;
+  int status = 0;
+  int64_t kill_at = -1, give_up_at = -1;
+  std::string reason;
+  auto stop = [&](const std::string &why) {
+    if (stopping) return;
+    stopping = true;
+    if (!why.empty()) note_in_log(log, why + "; stopping the job");
+    killpg(pid, SIGTERM);
+    kill_at = steady_ms() + grace;
+  };
+
+  for (;;) {
+    int st = 0;
+    pid_t child;
+    while ((child = waitpid(-1, &st, WNOHANG)) > 0) {
+      if (child == pid) {
+        leader_done = true;
+        status = st;
+      }
+    }
+    int64_t now = steady_ms();
+    if (!stopping && fs::exists(paths.cancel)) {
+      cancelled = true;
+      reason = cancel_reason(paths, "cancelled");
+      stop("cancelled: " + reason);
+    }
+    if (!stopping && timeout_at >= 0 && now >= timeout_at) {
+      timed_out = true;
+      reason = "timed out after " + std::to_string(timeout_s) + " s";
+      stop(reason);
+    }
+    bool group_alive = kill(-pid, 0) == 0;
+    if (leader_done && !group_alive) break;
+    if (leader_done) stop("");  // what the job left running in its group goes with it
+    if (stopping && !killed && now >= kill_at) {
+      killpg(pid, SIGKILL);
+      killed = true;
+      give_up_at = now + grace + 1000;
+    }
+    // Processes stuck in the kernel ignore even KILL; the end is reported all the same.
+    if (killed && now >= give_up_at) break;
+
+    int64_t wait_ms = leader_done ? 20 : 200;
+    if (timeout_at >= 0 && !stopping) wait_ms = std::min(wait_ms, timeout_at - now);
+    if (stopping && !killed) wait_ms = std::min(wait_ms, kill_at - now);
+    wait_ms = std::max<int64_t>(wait_ms, 1);
+    timespec ts{static_cast<time_t>(wait_ms / 1000), static_cast<long>(wait_ms % 1000) * 1000000};
+    int sig = sigtimedwait(&watched, nullptr, &ts);
+    if (sig > 0 && sig != SIGCHLD && !stopping) {
+      cancelled = true;
+      reason = cancel_reason(paths, "supervisor received signal " + std::to_string(sig));
+      stop("cancelled: " + reason);
+    }
+  }
+  write_end(paths, leader_done ? exit_code_of(status) : 128 + SIGKILL, timed_out, cancelled,
+            reason);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: gk-supervise REGISTRY_DIR NAME (started by goalkeeper)\n");
+    return 2;
+  }
+  // The claim's lock stays with us, never with the job; nothing else of the runner's leaks on.
+  fcntl(3, F_SETFD, FD_CLOEXEC);
+  closefrom(4);
+  std::error_code ec;
+  fs::path dir = fs::absolute(argv[1], ec);
+  // Holding no directory keeps the runner's checkout and worktrees removable.
+  if (ec || chdir("/") != 0) return 2;
+  std::string name = argv[2];
+  Paths paths{dir / (name + ".job"), dir / (name + ".run"), dir / (name + ".cancel"),
+              dir / (name + ".end")};
+  try {
+    return supervise(paths);
+  } catch (const std::exception &e) {
+    try {
+      write_end(paths, 127, false, false, std::string("supervisor failed: ") + e.what());
+    } catch (const std::exception &) {
+    }
+    return 1;
+  }
+}

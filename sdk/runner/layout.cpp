@@ -1,0 +1,112 @@
+// The runner's files under .goalkeeper/ and the one way job keys become paths.
+#include "layout.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <unistd.h>
+
+namespace gk::runner {
+
+bool is_valid_id(const std::string &s) {
+  if (s.empty() || s.size() > 64) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(s[0])) return false;
+  for (char c : s)
+    if (!alnum(c) && c != '_' && c != '.' && c != '-') return false;
+  return true;
+}
+
+namespace {
+
+struct KeyParts {
+  std::string goal, task, attempt;
+};
+
+KeyParts split_key(const std::string &key) {
+  auto bad = [&] { throw std::invalid_argument("'" + key + "' is not a job key (GOAL/TASK#N)"); };
+  auto hash = key.rfind('#');
+  if (hash == std::string::npos || hash + 1 == key.size()) bad();
+  KeyParts k;
+  k.attempt = key.substr(hash + 1);
+  for (char c : k.attempt)
+    if (c < '0' || c > '9') bad();
+  std::string head = key.substr(0, hash);
+  auto slash = head.find('/');
+  k.goal = head.substr(0, slash);
+  if (slash != std::string::npos) {
+    k.task = head.substr(slash + 1);
+    if (!is_valid_id(k.task)) bad();
+  }
+  if (!is_valid_id(k.goal)) bad();
+  return k;
+}
+
+}  // namespace
+
+fs::path key_path(const std::string &job_key) {
+  KeyParts k = split_key(job_key);
+  if (k.task.empty()) return fs::path(k.goal + "#" + k.attempt);
+  return fs::path(k.goal) / (k.task + "#" + k.attempt);
+}
+
+std::string key_goal(const std::string &job_key) {
+  return job_key.substr(0, job_key.find_first_of("/#"));
+}
+
+Layout::Layout(const fs::path &work_dir) : root(fs::absolute(work_dir) / ".goalkeeper") {}
+
+fs::path Layout::log_file(const std::string &k) const {
+  return root / "logs" / (key_path(k).string() + ".log");
+}
+fs::path Layout::prompt_file(const std::string &k) const {
+  return root / "prompts" / (key_path(k).string() + ".md");
+}
+fs::path Layout::result_file(const std::string &k) const {
+  return root / "results" / (key_path(k).string() + ".json");
+}
+
+void Layout::ensure() const {
+  fs::create_directories(root);
+  fs::path ignore = root / ".gitignore";
+  std::error_code ec;
+  if (!fs::exists(ignore, ec)) {
+    std::ofstream out(ignore);
+    out << "# goalkeeper's run files: logs, prompts, results, worktrees, state\n*\n";
+  }
+}
+
+void write_file_atomic(const fs::path &path, const std::string &text) {
+  fs::create_directories(path.parent_path());
+  fs::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out)
+      throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+    out << text;
+    out.flush();
+    if (!out)
+      throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  }
+  fs::rename(tmp, path);
+}
+
+std::string read_file(const fs::path &path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    throw std::runtime_error("cannot read " + path.string() + ": it is a folder");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw std::runtime_error("cannot read " + path.string() + ": read error");
+  return ss.str();
+}
+
+}  // namespace gk::runner

@@ -1,0 +1,176 @@
+// `goalkeeper run` (the step loop until goals finish or wait on a person) and `goalkeeper step`
+// (one pass, for CI hosts that call goalkeeper once per pipeline step).
+#include <algorithm>
+#include <iostream>
+
+#include "commands.hpp"
+#include "driver.hpp"
+#include "state.hpp"
+
+namespace gk::runner {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Loads the goal file and returns the ids of its goals (or only --goal, which must be one).
+std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string &file,
+                                    const Args &args) {
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const std::exception &e) {
+    throw UsageError(std::string("cannot read the goal file: ") + e.what());
+  }
+  json::value result = json::parse(state.load(text, file));
+  std::vector<std::string> ids;
+  for (const auto &g : result.at("goals").as_array()) ids.emplace_back(g.at("goal_id").as_string());
+  if (auto only = args.get("goal")) {
+    if (std::find(ids.begin(), ids.end(), *only) == ids.end()) {
+      std::string names;
+      for (const auto &id : ids) names += (names.empty() ? "" : ", ") + id;
+      throw UsageError("--goal " + *only + ": " + file + " has no such goal (it has " + names +
+                       ")");
+    }
+    ids = {*only};
+  }
+  return ids;
+}
+
+void start_goals(goalkeeper::Handle &state, const std::vector<std::string> &ids, bool spec) {
+  for (const auto &id : ids) state.start(id, spec ? R"({"spec":true})" : "");
+}
+
+// Everything run and step share, in the order the plugin needs it: the job registry and the
+// host callbacks exist before gk_open, the state before the driver.
+struct Session {
+  explicit Session(const Args &args)
+      : layout(fs::current_path()),
+        jobs((layout.ensure(), layout.registry())),
+        bridge(jobs, layout, args.has("verbose")),
+        state(open_state(args, bridge.host())),
+        workspaces(fs::current_path(), layout),
+        view(make_view(args.has("json"))) {
+    DriverOptions o;
+    o.goal = args.get("goal");
+    if (auto n = args.get("jobs")) o.max_jobs = parse_count("jobs", *n, 1);
+    o.auto_approve = args.has("auto-approve");
+    o.state_path = state_path_of(open_config(args, false));
+    driver = std::make_unique<Driver>(state, jobs, bridge, workspaces, layout, *view, o);
+  }
+
+  Layout layout;
+  jobs::LocalJobs jobs;
+  HostBridge bridge;
+  goalkeeper::Handle state;
+  Workspaces workspaces;
+  std::unique_ptr<View> view;
+  std::unique_ptr<Driver> driver;
+};
+
+int exit_status(const std::map<std::string, GoalOutcome> &outcomes) {
+  bool failed = false, waiting = false;
+  for (const auto &[id, o] : outcomes) {
+    failed |= o == GoalOutcome::failed;
+    waiting |= o == GoalOutcome::waiting || o == GoalOutcome::working;
+  }
+  return failed ? 1 : waiting ? 3 : 0;
+}
+
+const char *outcome_name(GoalOutcome o) {
+  switch (o) {
+    case GoalOutcome::done:
+      return "done";
+    case GoalOutcome::failed:
+      return "failed";
+    case GoalOutcome::waiting:
+      return "waiting";
+    case GoalOutcome::working:
+      return "working";
+  }
+  return "?";
+}
+
+void summary(View &view, const std::map<std::string, GoalOutcome> &outcomes, int code,
+             const std::string &command) {
+  json::object goals;
+  std::string text;
+  for (const auto &[id, o] : outcomes) {
+    goals[id] = outcome_name(o);
+    text += (text.empty() ? "" : ", ") + id + " " + outcome_name(o);
+  }
+  view.note("summary", {{"command", command}, {"goals", std::move(goals)}, {"exit_code", code}},
+            command + ": " + (text.empty() ? "no goals" : text));
+}
+
+}  // namespace
+
+int cmd_run(const Args &args) {
+  install_interrupt_handler();
+  Session s(args);
+  const bool spec = args.has("spec");
+  std::vector<std::string> ids = load_goals(s.state, args.positional.at(0), args);
+  start_goals(s.state, ids, spec);
+  std::set<std::string> ours(ids.begin(), ids.end());
+  Driver &d = *s.driver;
+
+  std::map<std::string, GoalOutcome> outcomes;
+  while (!interrupted()) {
+    bool changed = d.pass();
+    if (!changed && !d.has_running(ours)) {
+      bool acted = false;
+      outcomes = d.settle(ours, &acted);
+      if (acted) continue;
+      bool all_settled = std::all_of(outcomes.begin(), outcomes.end(), [](const auto &kv) {
+        return kv.second != GoalOutcome::working;
+      });
+      if (all_settled) break;
+    }
+    d.refresh_view();
+    if (!changed) {
+      int64_t wait = std::clamp<int64_t>(d.next_step_ms(), 5, 200);
+      s.jobs.wait_any(wait);
+    }
+  }
+  s.view->close();
+  if (interrupted()) {
+    auto running = s.jobs.running();
+    s.view->note("interrupted", {{"running", running.size()}},
+                 "interrupted: " + std::to_string(running.size()) +
+                     " jobs keep running; run the same command again to resume (no job runs "
+                     "twice), or stop a goal with `goalkeeper stop GOAL`");
+    return 130;
+  }
+  int code = exit_status(outcomes);
+  summary(*s.view, outcomes, code, "run");
+  return code;
+}
+
+int cmd_step(const Args &args) {
+  Session s(args);
+  std::set<std::string> ours;
+  if (!args.positional.empty()) {
+    std::vector<std::string> ids = load_goals(s.state, args.positional[0], args);
+    start_goals(s.state, ids, args.has("spec"));
+    ours.insert(ids.begin(), ids.end());
+  } else if (auto g = args.get("goal")) {
+    ours.insert(*g);
+  }
+  Driver &d = *s.driver;
+  d.pass();
+  bool acted = false;
+  auto outcomes = d.settle(ours, &acted);
+  s.view->close();
+  // A goal still working is fine for a step: the CI host calls again.
+  bool failed = false, waiting = false;
+  for (const auto &[id, o] : outcomes) {
+    failed |= o == GoalOutcome::failed;
+    waiting |= o == GoalOutcome::waiting;
+  }
+  int code = failed ? 1 : waiting && !acted ? 3 : 0;
+  summary(*s.view, outcomes, code, "step");
+  return code;
+}
+
+}  // namespace gk::runner

@@ -1,0 +1,109 @@
+// --config, --state and --plugin become a gk_open call.
+#include "state.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include "layout.hpp"
+#include "plugin_locator.hpp"
+
+namespace gk::runner {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+json::value from_yaml(const YAML::Node &n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json::object o;
+      for (const auto &kv : n) o[kv.first.as<std::string>()] = from_yaml(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      json::array a;
+      for (const auto &v : n) a.push_back(from_yaml(v));
+      return a;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string &s = n.Scalar();
+      if (n.Tag() == "!") return json::value(s);  // quoted: always a string
+      if (s == "true" || s == "True" || s == "TRUE") return true;
+      if (s == "false" || s == "False" || s == "FALSE") return false;
+      if (s == "null" || s == "~") return nullptr;
+      try {
+        size_t used = 0;
+        long long i = std::stoll(s, &used);
+        if (used == s.size()) return i;
+        double d = std::stod(s, &used);
+        if (used == s.size()) return d;
+      } catch (const std::exception &) {
+      }
+      return json::value(s);
+    }
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+json::value read_config_file(const fs::path &path) {
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const std::exception &e) {
+    throw UsageError(std::string("--config: ") + e.what());
+  }
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (!ec) return v;
+  try {
+    return from_yaml(YAML::Load(text));
+  } catch (const YAML::Exception &e) {
+    throw UsageError("--config " + path.string() + ":" + std::to_string(e.mark.line + 1) + ":" +
+                     std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+}
+
+json::object open_config(const Args &args, bool in_memory) {
+  json::object config;
+  if (auto file = args.get("config")) {
+    json::value v = read_config_file(*file);
+    if (!v.is_object() && !v.is_null())
+      throw UsageError("--config " + *file + ": expected a mapping of configuration keys");
+    if (v.is_object()) config = v.as_object();
+  }
+  if (in_memory) {
+    config["state_path"] = ":memory:";
+    return config;
+  }
+  std::string path = ".goalkeeper/state.db";
+  if (auto s = args.get("state")) {
+    path = *s;
+  } else if (auto *p = config.if_contains("state_path"); p && p->is_string()) {
+    path = std::string(p->as_string());
+  }
+  if (path.empty()) throw UsageError("--state: the path is empty");
+  if (path != ":memory:") path = fs::absolute(path).lexically_normal().string();
+  config["state_path"] = path;
+  return config;
+}
+
+std::string state_path_of(const json::object &config) {
+  const auto *p = config.if_contains("state_path");
+  return p && p->is_string() ? std::string(p->as_string()) : std::string();
+}
+
+goalkeeper::Handle open_state(const Args &args, const gk_host *host, bool in_memory) {
+  json::object config = open_config(args, in_memory);
+  goalkeeper::Plugin plugin = load_plugin(args.get("plugin"));
+  try {
+    return goalkeeper::Handle(plugin, json::serialize(config), host);
+  } catch (const goalkeeper::Error &e) {
+    throw goalkeeper::Error(e.status(),
+                            "cannot open the state " + state_path_of(config) + ": " + e.what());
+  }
+}
+
+}  // namespace gk::runner

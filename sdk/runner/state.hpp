@@ -1,0 +1,31 @@
+// Opening the plugin's state the way every command does: the plugin from --plugin (see
+// plugin_locator.hpp), the configuration from --config FILE (YAML or JSON, the keys of gk_open),
+// the state file from --state (default .goalkeeper/state.db), made absolute so jobs that run in
+// other folders find it through $GK_STATE.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <boost/json.hpp>
+#include <goalkeeper/goalkeeper.hpp>
+
+#include "cli.hpp"
+
+namespace gk::runner {
+
+// A YAML or JSON file as a JSON value. Throws UsageError naming the file and the problem.
+boost::json::value read_config_file(const std::filesystem::path &path);
+
+// The gk_open configuration for these arguments. in_memory: state_path ":memory:" (validate,
+// plan). Otherwise state_path is --state, else the config's, else .goalkeeper/state.db; absolute.
+boost::json::object open_config(const Args &args, bool in_memory);
+
+// The absolute state path the configuration names.
+std::string state_path_of(const boost::json::object &config);
+
+// Loads the plugin and opens the state. Errors carry what went wrong and where.
+goalkeeper::Handle open_state(const Args &args, const gk_host *host = nullptr,
+                              bool in_memory = false);
+
+}  // namespace gk::runner

@@ -1,0 +1,137 @@
+// git worktrees and session folders for spawned sessions.
+#include "workspace.hpp"
+
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "subprocess.hpp"
+
+namespace gk::runner {
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The last line git printed, which names the problem ("fatal: ...").
+std::string last_line(const std::string &output) {
+  std::string t = trim(output);
+  auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+}  // namespace
+
+Workspaces::Workspaces(fs::path main_dir, const Layout &layout)
+    : main_dir_(fs::absolute(main_dir)), layout_(layout) {}
+
+std::string Workspaces::git(const std::vector<std::string> &args, int *exit_code) {
+  std::vector<std::string> argv{"git", "-C", main_dir_.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Captured c = run_captured(argv, main_dir_);
+  if (exit_code) *exit_code = c.exit_code;
+  return c.output;
+}
+
+bool Workspaces::is_git() {
+  if (!git_) {
+    int rc = -1;
+    std::string out = git({"rev-parse", "--is-inside-work-tree"}, &rc);
+    git_ = rc == 0 && trim(out) == "true";
+  }
+  return *git_;
+}
+
+fs::path Workspaces::prepare(const WorkspaceRequest &r) {
+  if (r.pinned) return main_dir_;
+  if (is_git()) return worktree(r);
+  fs::path dir = layout_.sessions() / key_path(r.job_key);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw std::runtime_error("cannot create the session folder " + dir.string() + ": " +
+                             ec.message());
+  return dir;
+}
+
+fs::path Workspaces::worktree(const WorkspaceRequest &r) {
+  const std::string task = r.task_id.empty() ? r.goal_id : r.task_id;
+  const std::string branch = "gk/" + r.goal_id + "/" + task;
+  const fs::path dir = layout_.worktrees() / r.goal_id / (task + "-" + std::to_string(r.attempt));
+  std::error_code ec;
+  if (fs::exists(dir / ".git", ec)) return dir;  // made before a crash
+  fs::create_directories(dir.parent_path(), ec);
+  if (ec)
+    throw std::runtime_error("cannot create " + dir.parent_path().string() + ": " + ec.message());
+
+  int rc = -1;
+  git({"rev-parse", "--verify", "--quiet", "refs/heads/" + branch}, &rc);
+  const bool branch_exists = rc == 0;
+  if (branch_exists) {
+    // An earlier attempt of this task: its worktree holds the branch; hand the branch over
+    // (the commits stay on it) so the new attempt continues from them.
+    std::string list = git({"worktree", "list", "--porcelain"}, nullptr);
+    std::istringstream lines(list);
+    std::string line, path;
+    const fs::path mine = layout_.worktrees() / r.goal_id;
+    while (std::getline(lines, line)) {
+      if (line.rfind("worktree ", 0) == 0) path = line.substr(9);
+      if (line == "branch refs/heads/" + branch && !path.empty() &&
+          fs::path(path).parent_path() == mine) {
+        git({"worktree", "remove", "--force", path}, nullptr);
+      }
+    }
+  }
+  auto add = [&] {
+    std::vector<std::string> args{"worktree", "add"};
+    if (branch_exists) {
+      args.insert(args.end(), {dir.string(), branch});
+    } else {
+      args.insert(args.end(), {"-b", branch, dir.string()});
+    }
+    return git(args, &rc);
+  };
+  std::string out = add();
+  if (rc != 0) {
+    git({"worktree", "prune"}, nullptr);  // a worktree folder someone deleted by hand
+    out = add();
+  }
+  if (rc != 0)
+    throw std::runtime_error("git worktree add " + dir.string() + " failed: " + last_line(out));
+  return dir;
+}
+
+std::string Workspaces::remove_goal(const std::string &goal_id) {
+  std::string problems;
+  std::error_code ec;
+  fs::path sessions = layout_.sessions() / goal_id;
+  if (fs::exists(sessions, ec)) fs::remove_all(sessions, ec);
+  if (ec) problems += "cannot remove " + sessions.string() + ": " + ec.message() + "\n";
+  fs::path trees = layout_.worktrees() / goal_id;
+  if (!fs::exists(trees, ec) || !is_git()) return problems;
+  for (const auto &entry : fs::directory_iterator(trees, ec)) {
+    int rc = -1;
+    std::string out = git({"worktree", "remove", "--force", entry.path().string()}, &rc);
+    if (rc != 0 && fs::exists(entry.path() / ".git"))
+      problems += "cannot remove worktree " + entry.path().string() + ": " + last_line(out) + "\n";
+  }
+  git({"worktree", "prune"}, nullptr);
+  std::string refs =
+      git({"for-each-ref", "--format=%(refname:short)", "refs/heads/gk/" + goal_id}, nullptr);
+  std::istringstream lines(refs);
+  std::string branch;
+  while (std::getline(lines, branch)) {
+    branch = trim(branch);
+    if (branch.empty()) continue;
+    int rc = -1;
+    std::string out = git({"branch", "-D", branch}, &rc);
+    if (rc != 0) problems += "cannot delete branch " + branch + ": " + last_line(out) + "\n";
+  }
+  fs::remove(trees, ec);
+  return problems;
+}
+
+}  // namespace gk::runner

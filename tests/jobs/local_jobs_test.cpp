@@ -1,0 +1,357 @@
+// LocalJobs with real processes: jobs run under gk-supervise, the registry survives a runner that
+// goes away, and nothing a test starts outlives it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "jobs/local_jobs.hpp"
+#include "jobs/registry.hpp"
+
+namespace fs = std::filesystem;
+using gk::jobs::JobEnd;
+using gk::jobs::JobSpec;
+using gk::jobs::LocalJobs;
+using gk::jobs::StartResult;
+
+namespace {
+
+constexpr int64_t kGraceMs = 300;
+
+std::string read_file(const fs::path &path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void touch(const fs::path &path) {
+  std::ofstream(path) << "go\n";
+}
+
+// Polls cond for up to limit_ms.
+template <typename Cond>
+bool eventually(Cond cond, int64_t limit_ms = 5000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
+bool gone(pid_t pid) {
+  return gk::jobs::process_start(pid) < 0;
+}
+
+// Reaps until every key in keys ended, or limit_ms passed.
+std::map<std::string, JobEnd> wait_ends(LocalJobs &jobs, const std::vector<std::string> &keys,
+                                        int64_t limit_ms = 8000) {
+  std::map<std::string, JobEnd> ends;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
+  while (ends.size() < keys.size() && std::chrono::steady_clock::now() < deadline) {
+    for (JobEnd &end : jobs.reap()) ends[end.job_key] = end;
+    if (ends.size() < keys.size()) jobs.wait_any(100);
+  }
+  return ends;
+}
+
+class LocalJobsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/gk-jobs-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    registry_ = root_ / "registry";
+    work_ = root_ / "work";
+    fs::create_directories(work_);
+  }
+
+  // Whatever a failed test left running is stopped by its recorded pid and process group only.
+  void TearDown() override {
+    std::error_code ec;
+    if (fs::is_directory(registry_, ec)) {
+      for (const auto &item : fs::directory_iterator(registry_)) {
+        if (item.path().extension() != ".run") continue;
+        auto run = gk::jobs::read_record(item.path());
+        if (!run) continue;
+        auto pid = static_cast<pid_t>(run->get_int("pid"));
+        auto supervisor = static_cast<pid_t>(run->get_int("supervisor_pid"));
+        if (pid > 0 && gk::jobs::process_start(pid) == run->get_int("start")) {
+          killpg(static_cast<pid_t>(run->get_int("pgid")), SIGKILL);
+        }
+        // A supervisor exits just after it records the end; reaped here, it leaves no zombie.
+        bool reaped = eventually([&] { return waitpid(supervisor, nullptr, WNOHANG) != 0; }, 2000);
+        if (!reaped && gk::jobs::process_start(supervisor) == run->get_int("supervisor_start")) {
+          kill(supervisor, SIGKILL);
+          waitpid(supervisor, nullptr, 0);
+        }
+      }
+    }
+    fs::remove_all(root_, ec);
+  }
+
+  JobSpec spec(const std::string &key, std::vector<std::string> argv) {
+    JobSpec s;
+    s.job_key = key;
+    s.argv = std::move(argv);
+    s.workdir = work_;
+    s.log_path = log_for(key);
+    return s;
+  }
+
+  JobSpec shell(const std::string &key, const std::string &script) {
+    return spec(key, {"sh", "-c", script});
+  }
+
+  fs::path log_for(const std::string &key) { return root_ / "logs" / gk::jobs::safe_name(key); }
+
+  std::unique_ptr<LocalJobs> make_jobs() {
+    return std::make_unique<LocalJobs>(registry_, kGraceMs, GK_SUPERVISE_PATH);
+  }
+
+  fs::path root_, registry_, work_;
+};
+
+TEST_F(LocalJobsTest, JobRunsWithArgvEnvAndWorkdirAndItsOutputLandsInTheLog) {
+  ASSERT_EQ(setenv("GK_FROM_RUNNER", "inherited", 1), 0);
+  auto jobs = make_jobs();
+  JobSpec s = spec("g/t#1", {"sh", "-c",
+                             "echo \"arg=$1 env=$GK_TEST_VAR runner=$GK_FROM_RUNNER pwd=$(pwd)\"; "
+                             "echo to-stderr >&2",
+                             "sh", "two words; $(not expanded)"});
+  s.env = {{"GK_TEST_VAR", "a value\nwith a newline"}};
+  s.log_path = root_ / "logs" / "deep" / "nested" / "job.log";
+  EXPECT_EQ(jobs->start(s), StartResult::started);
+  auto ends = wait_ends(*jobs, {"g/t#1"});
+  ASSERT_EQ(ends.count("g/t#1"), 1u);
+  EXPECT_EQ(ends["g/t#1"].exit_code, 0);
+  EXPECT_FALSE(ends["g/t#1"].timed_out);
+  EXPECT_FALSE(ends["g/t#1"].cancelled);
+  std::string log = read_file(s.log_path);
+  EXPECT_NE(log.find("arg=two words; $(not expanded) env=a value\nwith a newline "
+                     "runner=inherited pwd=" +
+                     work_.string() + "\n"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("to-stderr\n"), std::string::npos) << log;
+  EXPECT_EQ(jobs->alive("g/t#1"), 0);
+  unsetenv("GK_FROM_RUNNER");
+}
+
+TEST_F(LocalJobsTest, ExitCodesAreReportedAndASignalIs128PlusItsNumber) {
+  auto jobs = make_jobs();
+  jobs->start(shell("g/ok#1", "exit 0"));
+  jobs->start(shell("g/three#1", "exit 3"));
+  jobs->start(shell("g/killed#1", "kill -9 $$"));
+  auto ends = wait_ends(*jobs, {"g/ok#1", "g/three#1", "g/killed#1"});
+  ASSERT_EQ(ends.size(), 3u);
+  EXPECT_EQ(ends["g/ok#1"].exit_code, 0);
+  EXPECT_EQ(ends["g/three#1"].exit_code, 3);
+  EXPECT_EQ(ends["g/killed#1"].exit_code, 128 + SIGKILL);
+  EXPECT_TRUE(jobs->reap().empty());
+}
+
+TEST_F(LocalJobsTest, TimeoutKillsTheJobAndTheGrandchildItStarted) {
+  auto jobs = make_jobs();
+  JobSpec s = shell("g/slow#1", "sleep 60 & echo $! > grandchild.pid; wait");
+  s.timeout_s = 1;
+  auto started = std::chrono::steady_clock::now();
+  jobs->start(s);
+  ASSERT_TRUE(eventually([&] { return !read_file(work_ / "grandchild.pid").empty(); }));
+  auto grandchild = static_cast<pid_t>(std::stoi(read_file(work_ / "grandchild.pid")));
+  EXPECT_FALSE(gone(grandchild));
+  EXPECT_EQ(jobs->alive("g/slow#1"), 1);
+
+  auto ends = wait_ends(*jobs, {"g/slow#1"});
+  ASSERT_EQ(ends.count("g/slow#1"), 1u);
+  EXPECT_TRUE(ends["g/slow#1"].timed_out);
+  EXPECT_FALSE(ends["g/slow#1"].cancelled);
+  EXPECT_NE(ends["g/slow#1"].reason.find("timed out"), std::string::npos);
+  EXPECT_EQ(ends["g/slow#1"].exit_code, 128 + SIGTERM);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
+  EXPECT_TRUE(eventually([&] { return gone(grandchild); }, 2000));
+  EXPECT_NE(read_file(log_for("g/slow#1")).find("timed out"), std::string::npos);
+}
+
+TEST_F(LocalJobsTest, CancelKillsTheJobAndTheGrandchildItStarted) {
+  auto jobs = make_jobs();
+  jobs->start(shell("g/long#1", "sleep 60 & echo $! > grandchild.pid; wait"));
+  ASSERT_TRUE(eventually([&] { return !read_file(work_ / "grandchild.pid").empty(); }));
+  auto grandchild = static_cast<pid_t>(std::stoi(read_file(work_ / "grandchild.pid")));
+
+  jobs->cancel("g/long#1", "goal stopped");
+  auto ends = wait_ends(*jobs, {"g/long#1"}, 3000);
+  ASSERT_EQ(ends.count("g/long#1"), 1u);
+  EXPECT_TRUE(ends["g/long#1"].cancelled);
+  EXPECT_FALSE(ends["g/long#1"].timed_out);
+  EXPECT_EQ(ends["g/long#1"].reason, "goal stopped");
+  EXPECT_TRUE(eventually([&] { return gone(grandchild); }, 2000));
+
+  // Cancelling what ended, or what never existed, changes nothing.
+  jobs->cancel("g/long#1", "again");
+  jobs->cancel("g/nobody#1", "unknown");
+  EXPECT_TRUE(jobs->reap().empty());
+  EXPECT_EQ(jobs->alive("g/nobody#1"), -1);
+}
+
+TEST_F(LocalJobsTest, AJobThatIgnoresTermIsKilledAfterTheGrace) {
+  auto jobs = make_jobs();
+  jobs->start(shell("g/stubborn#1", "trap '' TERM; touch ready; while :; do sleep 0.05; done"));
+  ASSERT_TRUE(eventually([&] { return fs::exists(work_ / "ready"); }));
+  auto asked = std::chrono::steady_clock::now();
+  jobs->cancel("g/stubborn#1", "stop");
+  auto ends = wait_ends(*jobs, {"g/stubborn#1"}, 4000);
+  ASSERT_EQ(ends.count("g/stubborn#1"), 1u);
+  EXPECT_EQ(ends["g/stubborn#1"].exit_code, 128 + SIGKILL);
+  EXPECT_TRUE(ends["g/stubborn#1"].cancelled);
+  EXPECT_GE(std::chrono::steady_clock::now() - asked, std::chrono::milliseconds(kGraceMs));
+}
+
+TEST_F(LocalJobsTest, ANewRunnerReattachesToLiveJobsAndReportsThoseThatEndedMeanwhile) {
+  auto first = make_jobs();
+  first->start(shell("g/live#1", "while [ ! -f go-live ]; do sleep 0.02; done; exit 5"));
+  first->start(shell("g/meanwhile#1", "while [ ! -f go-meanwhile ]; do sleep 0.02; done; exit 4"));
+  ASSERT_EQ(first->alive("g/live#1"), 1);
+  first.reset();  // the runner is gone; its jobs are not
+
+  touch(work_ / "go-meanwhile");
+  auto second = make_jobs();
+  ASSERT_TRUE(eventually([&] { return second->alive("g/meanwhile#1") == 0; }));
+  EXPECT_EQ(second->alive("g/live#1"), 1);
+  EXPECT_EQ(second->running(), std::vector<std::string>{"g/live#1"});
+  EXPECT_EQ(second->start(shell("g/live#1", "exit 99")), StartResult::already_known);
+
+  std::vector<JobEnd> ends = second->reap();
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0].job_key, "g/meanwhile#1");
+  EXPECT_EQ(ends[0].exit_code, 4);
+
+  touch(work_ / "go-live");
+  auto later = wait_ends(*second, {"g/live#1"});
+  ASSERT_EQ(later.count("g/live#1"), 1u);
+  EXPECT_EQ(later["g/live#1"].exit_code, 5);
+}
+
+TEST_F(LocalJobsTest, AnEndIsHandedOutByEachNewRunnerUntilAcknowledged) {
+  auto first = make_jobs();
+  first->start(shell("g/quick#1", "exit 2"));
+  ASSERT_EQ(wait_ends(*first, {"g/quick#1"}).size(), 1u);
+  EXPECT_TRUE(first->reap().empty());  // once per LocalJobs
+  first.reset();                       // killed before it could act on the end
+
+  auto second = make_jobs();
+  std::vector<JobEnd> again = second->reap();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].job_key, "g/quick#1");
+  EXPECT_EQ(again[0].exit_code, 2);
+  second->acknowledge("g/quick#1");
+  second.reset();
+
+  auto third = make_jobs();
+  EXPECT_EQ(third->start(shell("g/quick#1", "exit 2")), StartResult::already_known);
+  EXPECT_TRUE(third->reap().empty());
+  EXPECT_EQ(third->alive("g/quick#1"), 0);
+}
+
+TEST_F(LocalJobsTest, AKnownKeyIsNeverStartedTwice) {
+  auto jobs = make_jobs();
+  JobSpec once =
+      shell("g/once#1", "echo ran >> runs.txt; while [ ! -f go-once ]; do sleep 0.02; done");
+  EXPECT_EQ(jobs->start(once), StartResult::started);
+  EXPECT_EQ(jobs->start(once), StartResult::already_known);  // while it runs
+  touch(work_ / "go-once");
+  ASSERT_EQ(wait_ends(*jobs, {"g/once#1"}).size(), 1u);
+  EXPECT_EQ(jobs->start(once), StartResult::already_known);  // after it ended
+  jobs.reset();
+  auto restarted = make_jobs();
+  EXPECT_EQ(restarted->start(once), StartResult::already_known);  // by another runner
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(read_file(work_ / "runs.txt"), "ran\n");
+}
+
+TEST_F(LocalJobsTest, StartFailuresThrowWithTheReasonAndClaimNothing) {
+  auto jobs = make_jobs();
+  auto reason = [&](const JobSpec &s) -> std::string {
+    try {
+      jobs->start(s);
+    } catch (const std::runtime_error &e) {
+      return e.what();
+    }
+    return "started";
+  };
+  EXPECT_NE(reason(spec("g/a#1", {"gk-no-such-program"})).find("not found in PATH"),
+            std::string::npos);
+  EXPECT_NE(reason(spec("g/b#1", {"./missing.sh"})).find("not found"), std::string::npos);
+  std::ofstream(work_ / "plain.txt") << "not a program\n";
+  EXPECT_NE(reason(spec("g/c#1", {"./plain.txt"})).find("not an executable"), std::string::npos);
+  JobSpec nowhere = spec("g/d#1", {"true"});
+  nowhere.workdir = root_ / "no-such-dir";
+  EXPECT_NE(reason(nowhere).find("does not exist"), std::string::npos);
+  EXPECT_NE(reason(spec("g/e#1", {})).find("no command"), std::string::npos);
+  for (const char *key : {"g/a#1", "g/b#1", "g/c#1", "g/d#1", "g/e#1"}) {
+    EXPECT_EQ(jobs->alive(key), -1) << key;
+  }
+  // Once the cause is fixed the same key can start.
+  fs::create_directories(root_ / "no-such-dir");
+  EXPECT_EQ(jobs->start(nowhere), StartResult::started);
+  EXPECT_EQ(wait_ends(*jobs, {"g/d#1"})["g/d#1"].exit_code, 0);
+
+  LocalJobs lost(registry_, kGraceMs, root_ / "no-gk-supervise");
+  try {
+    lost.start(spec("g/f#1", {"true"}));
+    FAIL() << "started without a supervisor";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("gk-supervise not found"), std::string::npos);
+  }
+}
+
+TEST_F(LocalJobsTest, AnExecFailureAfterTheChecksEndsWith127AndTheReason) {
+  auto jobs = make_jobs();
+  std::ofstream(work_ / "garbage") << "\x01\x02 not a program\n";
+  fs::permissions(work_ / "garbage", fs::perms::owner_all);
+  ASSERT_EQ(jobs->start(spec("g/garbage#1", {"./garbage"})), StartResult::started);
+  auto ends = wait_ends(*jobs, {"g/garbage#1"});
+  ASSERT_EQ(ends.count("g/garbage#1"), 1u);
+  EXPECT_EQ(ends["g/garbage#1"].exit_code, 127);
+  EXPECT_NE(ends["g/garbage#1"].reason.find("cannot execute"), std::string::npos);
+  EXPECT_NE(read_file(log_for("g/garbage#1")).find("cannot execute"), std::string::npos);
+}
+
+TEST_F(LocalJobsTest, AJobWhoseSupervisorWasKilledIsStillSeenAndItsEndReported) {
+  auto jobs = make_jobs();
+  jobs->start(shell("g/orphan#1", "while [ ! -f go-orphan ]; do sleep 0.02; done; exit 0"));
+  fs::path run_path = registry_ / (gk::jobs::safe_name("g/orphan#1") + ".run");
+  ASSERT_TRUE(eventually([&] { return fs::exists(run_path); }));
+  auto run = gk::jobs::read_record(run_path);
+  auto supervisor = static_cast<pid_t>(run->get_int("supervisor_pid"));
+  ASSERT_EQ(kill(supervisor, SIGKILL), 0);
+  ASSERT_EQ(waitpid(supervisor, nullptr, 0), supervisor);
+
+  EXPECT_EQ(jobs->alive("g/orphan#1"), 1);
+  touch(work_ / "go-orphan");
+  auto ends = wait_ends(*jobs, {"g/orphan#1"});
+  ASSERT_EQ(ends.count("g/orphan#1"), 1u);
+  EXPECT_EQ(ends["g/orphan#1"].exit_code, 255);
+  EXPECT_NE(ends["g/orphan#1"].reason.find("supervisor was killed"), std::string::npos);
+}
+
+TEST(SafeName, KeysBecomeDistinctPlainFileNames) {
+  using gk::jobs::safe_name;
+  EXPECT_EQ(safe_name("goal/task#2"), "goal%2ftask%232");
+  EXPECT_NE(safe_name("a/b"), safe_name("a%2fb"));
+  EXPECT_EQ(safe_name(".."), "%2e%2e");
+  std::string long_a(300, 'a'), long_b = long_a + "b";
+  EXPECT_LE(safe_name(long_a).size(), 160u);
+  EXPECT_NE(safe_name(long_a), safe_name(long_b));
+}
+
+}  // namespace

@@ -1,0 +1,104 @@
+// Workspaces: every spawned job sees its own worktree and branch, the pinned session the main
+// checkout; worktrees go when the goal is done and stay when it failed; outside git, folders.
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace gk::runner_test {
+namespace {
+
+Options in(const TempDir &d) {
+  Options o;
+  o.cwd = d.path();
+  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
+  return o;
+}
+
+const char *kWhere =
+    "version: 1\ngoals:\n  - id: g\n    parallel: true\n    env: {OUT: \"%OUT%\"}\n"
+    "    run: [sh, -c, 'pwd -P > \"$OUT/$GK_TASK_ID.txt\"; git branch --show-current >> "
+    "\"$OUT/$GK_TASK_ID.txt\" 2>/dev/null; echo \"$GK_WORKSPACE\" >> \"$OUT/$GK_TASK_ID.txt\"; "
+    "%TAIL%']\n    tasks:\n      - {id: a, session_policy: spawn}\n"
+    "      - {id: b, session_policy: spawn}\n      - {id: c, session_policy: spawn}\n"
+    "      - {id: p, session_policy: reuse}\n";
+
+std::string where_yaml(const fs::path &out, const std::string &tail) {
+  std::string y = kWhere;
+  y.replace(y.find("%OUT%"), 5, out.string());
+  y.replace(y.find("%TAIL%"), 6, tail);
+  return y;
+}
+
+TEST(Workspace, SpawnedJobsGetTheirOwnWorktreeAndBranchPinnedSeesMainCheckout) {
+  TempDir d;
+  d.git_init();
+  fs::path out = d / "out";
+  fs::create_directory(out);
+  write(d / "g.yaml", where_yaml(out, "true"));
+  Result r = run({"run", "g.yaml"}, in(d));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  fs::path root = fs::canonical(d.path());
+  for (const char *t : {"a", "b", "c"}) {
+    auto l = lines(out / (std::string(t) + ".txt"));
+    ASSERT_EQ(l.size(), 3u) << t;
+    EXPECT_EQ(l[0], (root / ".goalkeeper/worktrees/g" / (std::string(t) + "-1")).string());
+    EXPECT_EQ(l[1], std::string("gk/g/") + t);
+    EXPECT_EQ(l[2], (d.path() / ".goalkeeper/worktrees/g" / (std::string(t) + "-1")).string());
+  }
+  auto p = lines(out / "p.txt");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0], root.string());
+  EXPECT_EQ(p[1], "main");
+  // Done: the worktrees and their branches are gone, the checkout is clean.
+  EXPECT_FALSE(fs::exists(d / ".goalkeeper/worktrees/g"));
+  EXPECT_EQ(sh("test -z \"$(git branch --list 'gk/*')\"", d.path()), 0);
+  EXPECT_EQ(sh("test -z \"$(git worktree list | grep worktrees)\"", d.path()), 0);
+  EXPECT_EQ(sh("test -z \"$(git status --porcelain --untracked-files=all | grep -v '^?? out/' "
+               "| grep -v g.yaml | grep -v runner_)\"",
+               d.path()),
+            0)
+      << ".goalkeeper is ignored by git";
+}
+
+TEST(Workspace, WorktreesOfAFailedGoalAreKept) {
+  TempDir d;
+  d.git_init();
+  fs::path out = d / "out";
+  fs::create_directory(out);
+  write(d / "g.yaml", where_yaml(out, "test \"$GK_TASK_ID\" != b"));
+  Result r = run({"run", "g.yaml"}, in(d));
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(fs::exists(d / ".goalkeeper/worktrees/g/b-1/.git"));
+  EXPECT_EQ(sh("git rev-parse --verify -q refs/heads/gk/g/b > /dev/null", d.path()), 0);
+}
+
+TEST(Workspace, OutsideGitSpawnedSessionsGetTheirOwnFolders) {
+  TempDir d;
+  fs::path out = d / "out";
+  fs::create_directory(out);
+  write(d / "g.yaml", where_yaml(out, "true"));
+  Result r = run({"run", "g.yaml"}, in(d));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  fs::path root = fs::canonical(d.path());
+  auto a = lines(out / "a.txt");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a[0], (root / ".goalkeeper/sessions/g/a#1").string());
+  EXPECT_EQ(lines(out / "p.txt")[0], root.string());
+}
+
+TEST(Workspace, FailureToCreateAWorktreeIsAStartFailureWithTheReason) {
+  TempDir d;
+  // A repository without any commit: git cannot make a worktree of it.
+  ASSERT_EQ(sh("git init -q -b main .", d.path()), 0);
+  write(d / "g.yaml",
+        "version: 1\ngoals:\n  - id: g\n    tasks:\n"
+        "      - {id: a, session_policy: spawn, run: [\"true\"]}\n");
+  Options o = in(d);
+  o.timeout = std::chrono::milliseconds(3000);
+  Result r = run({"run", "g.yaml"}, o);
+  // The plugin backs off and retries, then blocks the task; either way the reason is printed.
+  EXPECT_NE(r.out.find("cannot start g/a#1: git worktree add"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace gk::runner_test

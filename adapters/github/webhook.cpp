@@ -6,6 +6,8 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <initializer_list>
+#include <optional>
 
 #include "core/error.hpp"
 #include "core/json_util.hpp"
@@ -28,6 +30,36 @@ std::string header(const json::object &headers, std::string_view name) {
   }
   return {};
 }
+
+// Reading a nested field of a delivery; "" or nullopt when absent or of another type.
+std::string text_at(const json::object &o, std::initializer_list<const char *> path) {
+  const json::object *cur = &o;
+  const json::value *v = nullptr;
+  for (const char *key : path) {
+    if (!cur) return {};
+    v = cur->if_contains(key);
+    if (!v) return {};
+    cur = v->is_object() ? &v->as_object() : nullptr;
+  }
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::optional<int64_t> number_at(const json::object &o, std::initializer_list<const char *> path) {
+  const json::object *cur = &o;
+  const json::value *v = nullptr;
+  for (const char *key : path) {
+    if (!cur) return std::nullopt;
+    v = cur->if_contains(key);
+    if (!v) return std::nullopt;
+    cur = v->is_object() ? &v->as_object() : nullptr;
+  }
+  if (v && v->is_int64()) return v->as_int64();
+  if (v && v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  return std::nullopt;
+}
+
+// How long a delivery may wait for the read that confirms what it announced.
+constexpr int64_t kConfirmBudgetMs = 1500;
 
 }  // namespace
 
@@ -65,14 +97,70 @@ json::object handle_webhook(Engine &engine, const json::object &headers, std::st
   if (signature.empty()) fail(Errc::unauthorized, "webhook refused: no X-Hub-Signature-256 header");
   if (!signature_matches(signature, secret, body))
     fail(Errc::unauthorized, "webhook refused: the X-Hub-Signature-256 signature does not match");
-  json::value payload = parse_json(body, "webhook body");
   std::string event = header(headers, "X-GitHub-Event");
+  if (event.empty()) fail(Errc::invalid, "webhook: no X-GitHub-Event header");
   std::string delivery = header(headers, "X-GitHub-Delivery");
-  json::object result{{"accepted", true}, {"event", event}, {"delivery", delivery}};
-  if (event == "ping") return result;
-  // Mapping deliveries to gates comes with the webhook issue; until then nothing is changed.
-  result["ignored"] = "events of type '" + event + "' are not mapped to gates in this version";
-  (void)payload;
+  json::value parsed = parse_json(body, "webhook body");
+  if (!parsed.is_object()) fail(Errc::invalid, "webhook body: expected a JSON object");
+  return map_delivery(engine, event, delivery, parsed.as_object());
+}
+
+json::object map_delivery(Engine &engine, const std::string &event, const std::string &delivery,
+                          const json::object &payload) {
+  json::object result{{"event", event},       {"delivery", delivery}, {"duplicate", false},
+                      {"matched", json::array()}, {"resolved", json::array()},
+                      {"scheduled", json::array()}};
+  auto ignore = [&](const std::string &why) {
+    result["ignored"] = why;
+    result["message"] = why;
+    return result;
+  };
+  if (event == "ping") {
+    result["message"] = "pong: deliveries reach goalkeeper";
+    return result;
+  }
+  std::string action = text_at(payload, {"action"});
+  Engine::GateNudge n;
+  n.delivery = delivery;
+  n.event = action.empty() ? event : event + "." + action;
+  n.repo = text_at(payload, {"repository", "full_name"});
+  // Which object carries the head commit and the pull requests, per event.
+  const char *holder = nullptr;
+  if (event == "check_run" || event == "check_suite" || event == "workflow_run") {
+    if (action != "completed") return ignore(n.event + " does not finish a check");
+    holder = event.c_str();
+    n.types = {"gh_ci"};
+  } else if (event == "status") {
+    if (text_at(payload, {"state"}) == "pending") return ignore("a pending status decides nothing");
+    n.sha = text_at(payload, {"sha"});
+    n.types = {"gh_ci"};
+  } else if (event == "pull_request_review") {
+    if (action != "submitted" && action != "dismissed")
+      return ignore(n.event + " does not change a review decision");
+    n.types = {"gh_review"};
+    if (auto pr = number_at(payload, {"pull_request", "number"})) n.prs.push_back(*pr);
+  } else if (event == "pull_request") {
+    if (action != "synchronize") return ignore(n.event + " does not move the head commit");
+    n.types = {"gh_ci"};
+    n.restart = true;
+    n.sha = text_at(payload, {"pull_request", "head", "sha"});
+    if (auto pr = number_at(payload, {"pull_request", "number"})) n.prs.push_back(*pr);
+  } else {
+    return ignore("events of type " + event + " do not affect gates");
+  }
+  if (holder) {
+    const json::value *h = payload.if_contains(holder);
+    if (h && h->is_object()) {
+      n.sha = text_at(h->as_object(), {"head_sha"});
+      if (const auto *prs = h->as_object().if_contains("pull_requests"); prs && prs->is_array())
+        for (const auto &pr : prs->as_array())
+          if (pr.is_object())
+            if (auto num = number_at(pr.as_object(), {"number"})) n.prs.push_back(*num);
+    }
+  }
+  if (n.repo.empty()) return ignore(n.event + " names no repository");
+  json::object nudged = engine.nudge(n, kConfirmBudgetMs);
+  for (auto &kv : nudged) result[kv.key()] = kv.value();
   return result;
 }
 

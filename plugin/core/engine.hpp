@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <type_traits>
 #include <string>
 #include <string_view>
@@ -32,6 +33,20 @@ class Engine {
   boost::json::object query(const boost::json::object &query);
 
   const Config &config() const { return config_; }
+  // A push from outside (a webhook delivery) that says some gates may have changed: the matching
+  // active gates are polled now, within budget_ms, instead of at their next interval. Returns
+  // {"duplicate", "matched", "resolved", "scheduled", "message"}.
+  struct GateNudge {
+    std::string delivery;            // deduplication key; "" = none
+    std::string event;               // what happened, for events and messages
+    std::vector<std::string> types;  // gate types concerned (gh_ci, gh_review)
+    std::string repo;                // "owner/name", any case
+    std::vector<int64_t> prs;        // pull requests named by the payload
+    std::string sha;                 // head commit named by the payload; "" = none
+    bool restart = false;            // new head pushed: resolved parts start over
+  };
+  boost::json::object nudge(const GateNudge &nudge, int64_t budget_ms);
+
   // Registers a poller for gate types it handles (before the first step).
   void add_checker(std::shared_ptr<GateChecker> checker);
 
@@ -92,7 +107,10 @@ class Engine {
     int64_t activated_ms;
     GateChecker *checker;
   };
-  std::vector<DuePoll> due_polls(std::vector<GatePoll> &polls, int64_t now);
+  std::vector<DuePoll> due_polls(std::vector<GatePoll> &polls, int64_t now,
+                                 const std::set<TaskIndex> *only = nullptr);
+  std::vector<GateOutcome> run_polls(const std::vector<DuePoll> &due,
+                                     std::vector<GatePoll> &polls, int64_t now, int64_t budget);
   void apply_polls(const std::vector<DuePoll> &due, const std::vector<GateOutcome> &outcomes);
   void schedule_polls(TaskIndex i);
   GateChecker *checker_for(std::string_view type) const;

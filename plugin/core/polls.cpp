@@ -38,9 +38,11 @@ void Engine::schedule_polls(TaskIndex i) {
   if (!polls.empty()) t.gate["polls"] = std::move(polls);
 }
 
-std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int64_t now) {
+std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int64_t now,
+                                               const std::set<TaskIndex> *only) {
   std::vector<DuePoll> due;
-  for (TaskIndex i : model_.active_gates) {
+  for (TaskIndex i : only ? *only : model_.active_gates) {
+    if (!model_.active_gates.count(i)) continue;
     const Task &t = model_.tasks[i];
     const Goal &g = model_.goals[t.goal];
     const auto *p = t.gate.if_contains("polls");
@@ -65,6 +67,31 @@ std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int
     }
   }
   return due;
+}
+
+std::vector<GateOutcome> Engine::run_polls(const std::vector<DuePoll> &due,
+                                           std::vector<GatePoll> &polls, int64_t now,
+                                           int64_t budget) {
+  std::vector<GateOutcome> outcomes(polls.size());
+  for (const auto &checker : checkers_) {
+    std::vector<size_t> mine;
+    std::vector<GatePoll> batch;
+    for (size_t k = 0; k < due.size(); ++k)
+      if (due[k].checker == checker.get()) {
+        mine.push_back(k);
+        batch.push_back(std::move(polls[k]));
+      }
+    if (batch.empty()) continue;
+    std::vector<GateOutcome> got;
+    try {
+      got = checker->poll(batch, now, budget);
+    } catch (const std::exception &e) {
+      got.assign(batch.size(),
+                 GateOutcome{GateOutcome::Kind::wait, {}, std::string("poll failed: ") + e.what(), 0, {}});
+    }
+    for (size_t k = 0; k < mine.size() && k < got.size(); ++k) outcomes[mine[k]] = std::move(got[k]);
+  }
+  return outcomes;
 }
 
 void Engine::apply_polls(const std::vector<DuePoll> &due,

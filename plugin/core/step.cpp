@@ -84,26 +84,7 @@ json::object Engine::step(const json::object &input) {
       refresh();
       due = due_polls(polls, now);
     }
-    outcomes.resize(polls.size());
-    for (const auto &checker : checkers_) {
-      std::vector<size_t> mine;
-      std::vector<GatePoll> batch;
-      for (size_t k = 0; k < due.size(); ++k)
-        if (due[k].checker == checker.get()) {
-          mine.push_back(k);
-          batch.push_back(std::move(polls[k]));
-        }
-      if (batch.empty()) continue;
-      std::vector<GateOutcome> got;
-      try {
-        got = checker->poll(batch, now, budget);
-      } catch (const std::exception &e) {
-        got.clear();
-        for (size_t k = 0; k < batch.size(); ++k)
-          got.push_back({GateOutcome::Kind::wait, {}, std::string("poll failed: ") + e.what(), 0, {}});
-      }
-      for (size_t k = 0; k < mine.size() && k < got.size(); ++k) outcomes[mine[k]] = std::move(got[k]);
-    }
+    outcomes = run_polls(due, polls, now, budget);
   }
   return mutate([&] {
     apply_polls(due, outcomes);

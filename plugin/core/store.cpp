@@ -60,6 +60,11 @@ CREATE TABLE events(
   data TEXT NOT NULL
 );
 CREATE INDEX events_goal ON events(goal_id, id);
+CREATE TABLE deliveries(        -- webhook deliveries seen, so a redelivery has no second effect
+  id TEXT PRIMARY KEY,
+  received_ms INTEGER NOT NULL
+);
+CREATE INDEX deliveries_age ON deliveries(received_ms);
 CREATE TABLE cancels(
   job_key TEXT PRIMARY KEY,
   goal_id TEXT NOT NULL,
@@ -295,6 +300,22 @@ void Store::put_cancel(std::string_view job_key, std::string_view goal_id,
 
 void Store::delete_cancel(std::string_view job_key) {
   db_.prepare("DELETE FROM cancels WHERE job_key=?1").bind(1, job_key).run();
+}
+
+bool Store::remember_delivery(std::string_view id, int64_t now_ms, int64_t keep) {
+  auto seen = db_.prepare("SELECT 1 FROM deliveries WHERE id=?1");
+  seen.bind(1, id);
+  bool known = seen.step();
+  seen.reset();
+  if (known) return false;
+  db_.prepare("INSERT INTO deliveries(id, received_ms) VALUES(?1, ?2)").bind(1, id).bind(2, now_ms).run();
+  // Bounded retention: only the newest `keep` deliveries are remembered.
+  db_.prepare(
+         "DELETE FROM deliveries WHERE received_ms < (SELECT received_ms FROM deliveries "
+         "ORDER BY received_ms DESC LIMIT 1 OFFSET ?1)")
+      .bind(1, keep)
+      .run();
+  return true;
 }
 
 boost::json::array Store::read_events(std::string_view goal_id, int64_t after_id, int64_t limit) {

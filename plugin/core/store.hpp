@@ -36,6 +36,9 @@ class Store {
   void put_cancel(std::string_view job_key, std::string_view goal_id, std::string_view reason);
   void delete_cancel(std::string_view job_key);
 
+  // Records a webhook delivery id; false when it was seen before (keeps the newest `keep`).
+  bool remember_delivery(std::string_view id, int64_t now_ms, int64_t keep);
+
   // Events after `after_id` (for gk_query and `goalkeeper events`), oldest first.
   boost::json::array read_events(std::string_view goal_id, int64_t after_id, int64_t limit);
 

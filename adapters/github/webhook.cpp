@@ -87,12 +87,11 @@ bool signature_matches(std::string_view header_value, std::string_view secret,
 json::object handle_webhook(Engine &engine, const json::object &headers, std::string_view body) {
   std::string env_name = "GK_WEBHOOK_SECRET";
   if (const auto *w = engine.config().raw.if_contains("webhook"); w && w->is_object())
-    if (auto name = opt_string(w->as_object(), "secret_env", "config: webhook"))
-      env_name = *name;
+    if (auto name = opt_string(w->as_object(), "secret_env", "config: webhook")) env_name = *name;
   const char *secret = std::getenv(env_name.c_str());
   if (!secret || !*secret)
-    fail(Errc::unauthorized, "webhook refused: no secret configured (set the environment variable " +
-                                 env_name + ")");
+    fail(Errc::unauthorized,
+         "webhook refused: no secret configured (set the environment variable " + env_name + ")");
   std::string signature = header(headers, "X-Hub-Signature-256");
   if (signature.empty()) fail(Errc::unauthorized, "webhook refused: no X-Hub-Signature-256 header");
   if (!signature_matches(signature, secret, body))
@@ -107,9 +106,9 @@ json::object handle_webhook(Engine &engine, const json::object &headers, std::st
 
 json::object map_delivery(Engine &engine, const std::string &event, const std::string &delivery,
                           const json::object &payload) {
-  json::object result{{"event", event},       {"delivery", delivery}, {"duplicate", false},
-                      {"matched", json::array()}, {"resolved", json::array()},
-                      {"scheduled", json::array()}};
+  json::object result{
+      {"event", event},           {"delivery", delivery},      {"duplicate", false},
+      {"matched", json::array()}, {"resolved", json::array()}, {"scheduled", json::array()}};
   auto ignore = [&](const std::string &why) {
     result["ignored"] = why;
     result["message"] = why;

@@ -9,12 +9,12 @@
 #include <new>
 #include <string>
 
-#include "github/checkers.hpp"
-#include "github/webhook.hpp"
 #include "core/engine.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json_util.hpp"
+#include "github/checkers.hpp"
+#include "github/webhook.hpp"
 
 struct gk_plugin {
   gk_plugin(gk::Config config, gk::HostHooks hooks) : engine(std::move(config), std::move(hooks)) {}
@@ -91,7 +91,9 @@ gk::HostHooks hooks_from(const gk_host *host) {
       f(ctx, static_cast<int>(level), m.c_str());
     };
   if (h.job_alive)
-    hooks.job_alive = [f = h.job_alive, ctx](const std::string &key) { return f(ctx, key.c_str()); };
+    hooks.job_alive = [f = h.job_alive, ctx](const std::string &key) {
+      return f(ctx, key.c_str());
+    };
   return hooks;
 }
 
@@ -99,13 +101,21 @@ gk::HostHooks hooks_from(const gk_host *host) {
 
 extern "C" {
 
-GK_API uint32_t gk_abi_version(void) { return GK_ABI_VERSION; }
+GK_API uint32_t gk_abi_version(void) {
+  return GK_ABI_VERSION;
+}
 
-GK_API const char *gk_version(void) { return GK_VERSION_STRING; }
+GK_API const char *gk_version(void) {
+  return GK_VERSION_STRING;
+}
 
-GK_API const char *gk_last_error(void) { return last_error.c_str(); }
+GK_API const char *gk_last_error(void) {
+  return last_error.c_str();
+}
 
-GK_API void gk_free(char *s) { std::free(s); }
+GK_API void gk_free(char *s) {
+  std::free(s);
+}
 
 GK_API void gk_host_init(gk_host *host) {
   if (!host) return;
@@ -127,7 +137,9 @@ GK_API int gk_open(const gk_host *host, const char *config_json, gk_plugin **out
   });
 }
 
-GK_API void gk_close(gk_plugin *p) { std::unique_ptr<gk_plugin> owned(p); }
+GK_API void gk_close(gk_plugin *p) {
+  std::unique_ptr<gk_plugin> owned(p);
+}
 
 GK_API int gk_load(gk_plugin *p, const char *yaml, const char *source_name, char **result_json) {
   if (result_json) *result_json = nullptr;

@@ -15,9 +15,8 @@ int64_t int_at(const boost::json::object &o, const char *key, int64_t fallback, 
     fail(Errc::invalid, "config: " + where + key + " must be an integer");
   int64_t n = v->is_int64() ? v->as_int64() : static_cast<int64_t>(v->as_uint64());
   if (n < min)
-    fail(Errc::invalid,
-         "config: " + where + key + " must be at least " + std::to_string(min) + ", found " +
-             std::to_string(n));
+    fail(Errc::invalid, "config: " + where + key + " must be at least " + std::to_string(min) +
+                            ", found " + std::to_string(n));
   return n;
 }
 

@@ -11,13 +11,13 @@ struct Config {
   std::string state_path = ".goalkeeper/state.db";
   bool durability_full = false;  // SQLite synchronous=FULL instead of NORMAL
   int busy_timeout_ms = 5000;
-  int max_parallel = 8;          // spawned jobs running at once, all goals together
-  int64_t lease_s = 300;         // a started job without heartbeat for this long is orphaned
-  int max_reclaims = 3;          // orphan reclaims before the task is blocked
-  int max_start_failures = 3;    // start_failed reports before the task is blocked
-  int64_t start_backoff_ms = 2000;   // first backoff after start_failed; doubles each time
-  int64_t idle_step_ms = 1000;       // next_step_ms when nothing is due sooner
-  boost::json::object raw;       // the whole document, for adapters (github, centaur, ...)
+  int max_parallel = 8;             // spawned jobs running at once, all goals together
+  int64_t lease_s = 300;            // a started job without heartbeat for this long is orphaned
+  int max_reclaims = 3;             // orphan reclaims before the task is blocked
+  int max_start_failures = 3;       // start_failed reports before the task is blocked
+  int64_t start_backoff_ms = 2000;  // first backoff after start_failed; doubles each time
+  int64_t idle_step_ms = 1000;      // next_step_ms when nothing is due sooner
+  boost::json::object raw;          // the whole document, for adapters (github, centaur, ...)
 };
 
 // Throws gk::Error(invalid) naming the key when a value has the wrong type or range.

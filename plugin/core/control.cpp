@@ -23,8 +23,8 @@ void Engine::control(std::string_view goal_id, std::string_view command) {
   mutate([&] {
     Goal &g = model_.goals[find_goal(goal_id)];
     auto refuse = [&] {
-      fail(Errc::conflict, "cannot " + std::string(command) + " goal '" + g.id + "': it is " +
-                               to_string(g.state));
+      fail(Errc::conflict,
+           "cannot " + std::string(command) + " goal '" + g.id + "': it is " + to_string(g.state));
     };
     if (command == "pause") {
       if (g.state == GoalState::paused) return;

@@ -60,7 +60,8 @@ void Engine::start_job(TaskIndex i, bool pinned) {
     ++model_.spawned_running;
   }
   g.offered.insert(i);
-  event(g, &t, "job_offered", {{"job_key", job_key(t)}, {"session", pinned ? "pinned" : "spawned"}});
+  event(g, &t, "job_offered",
+        {{"job_key", job_key(t)}, {"session", pinned ? "pinned" : "spawned"}});
   if (t.status != Status::active) set_status(i, Status::active, "dispatched");
 }
 
@@ -102,14 +103,16 @@ void Engine::reclaim(TaskIndex i, std::string_view why) {
   std::string key = job_key(t);
   release_slot(i);
   ++t.reclaims;
-  event(g, &t, "job_lost", {{"job_key", key}, {"reason", std::string(why)}, {"reclaims", t.reclaims}});
+  event(g, &t, "job_lost",
+        {{"job_key", key}, {"reason", std::string(why)}, {"reclaims", t.reclaims}});
   if (t.def->stage == Stage::agent_work && t.id.empty()) {
     // The spec job of a goal: run it again.
     start_job(i, true);
     return;
   }
   if (t.reclaims > config_.max_reclaims) {
-    t.reason = "its job was lost " + std::to_string(t.reclaims) + " times (" + std::string(why) + ")";
+    t.reason =
+        "its job was lost " + std::to_string(t.reclaims) + " times (" + std::string(why) + ")";
     set_status(i, Status::blocked, t.reason);
     return;
   }
@@ -124,7 +127,8 @@ json::object Engine::run_job_action(TaskIndex i) {
   std::string session_id = t.pinned ? g.id + "/pinned" : key;
   json::array command;
   for (const std::string &arg : t.def->run) command.emplace_back(render(i, arg));
-  std::string prompt = t.id.empty() ? spec_prompt(g.def, t) : build_prompt(g.def, t, render(i, t.def->prompt));
+  std::string prompt =
+      t.id.empty() ? spec_prompt(g.def, t) : build_prompt(g.def, t, render(i, t.def->prompt));
   json::object env;
   for (const auto &[k, v] : t.def->env) env[k] = render(i, v);
   env["GK_GOAL_ID"] = g.id;
@@ -137,11 +141,16 @@ json::object Engine::run_job_action(TaskIndex i) {
   json::object session{{"id", session_id},
                        {"policy", to_string(t.def->session_policy)},
                        {"workspace", t.pinned ? "pinned" : "isolated"}};
-  json::object a{{"type", "run_job"},      {"job_key", key},
-                 {"task_id", t.id},        {"goal_id", g.id},
-                 {"title", t.def->title},  {"attempt", t.attempt},
-                 {"session", std::move(session)}, {"command", std::move(command)},
-                 {"env", std::move(env)},  {"prompt", std::move(prompt)}};
+  json::object a{{"type", "run_job"},
+                 {"job_key", key},
+                 {"task_id", t.id},
+                 {"goal_id", g.id},
+                 {"title", t.def->title},
+                 {"attempt", t.attempt},
+                 {"session", std::move(session)},
+                 {"command", std::move(command)},
+                 {"env", std::move(env)},
+                 {"prompt", std::move(prompt)}};
   if (t.def->timeout_s > 0) a["timeout_s"] = t.def->timeout_s;
   return a;
 }

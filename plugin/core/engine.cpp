@@ -84,8 +84,8 @@ TaskIndex Engine::resolve_task_ref(std::string_view ref) const {
     const Goal &g = model_.goals[find_goal(ref.substr(0, slash))];
     auto it = g.by_id.find(std::string(ref.substr(slash + 1)));
     if (it == g.by_id.end())
-      fail(Errc::not_found, "goal '" + g.id + "' has no task '" +
-                                std::string(ref.substr(slash + 1)) + "'");
+      fail(Errc::not_found,
+           "goal '" + g.id + "' has no task '" + std::string(ref.substr(slash + 1)) + "'");
     return it->second;
   }
   TaskIndex found = kNoTask;
@@ -160,8 +160,9 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
       std::string digest = definition_digest(def);
       if (existing != model_.goal_by_id.end()) {
         if (store_.goal_digest(def.id) != digest) {
-          std::string diff = describe_difference(json::value(to_json(stored_definition(existing->second))),
-                                                 json::value(to_json(run_ordered(def))));
+          std::string diff =
+              describe_difference(json::value(to_json(stored_definition(existing->second))),
+                                  json::value(to_json(run_ordered(def))));
           fail(Errc::conflict, "goal '" + def.id +
                                    "' is already loaded with a different definition (" + diff +
                                    "); use a new goal id or a new state file");

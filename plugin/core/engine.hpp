@@ -6,9 +6,9 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <type_traits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/config.hpp"
@@ -109,8 +109,8 @@ class Engine {
   };
   std::vector<DuePoll> due_polls(std::vector<GatePoll> &polls, int64_t now,
                                  const std::set<TaskIndex> *only = nullptr);
-  std::vector<GateOutcome> run_polls(const std::vector<DuePoll> &due,
-                                     std::vector<GatePoll> &polls, int64_t now, int64_t budget);
+  std::vector<GateOutcome> run_polls(const std::vector<DuePoll> &due, std::vector<GatePoll> &polls,
+                                     int64_t now, int64_t budget);
   void apply_polls(const std::vector<DuePoll> &due, const std::vector<GateOutcome> &outcomes);
   void schedule_polls(TaskIndex i);
   GateChecker *checker_for(std::string_view type) const;
@@ -152,10 +152,10 @@ class Engine {
   Store store_;
   Model model_;
   std::mutex mutex_;
-  bool stale_ = true;        // model must be read from disk before use
-  int64_t now_ = 0;          // the host's time for the current call
-  bool touched_ = false;     // the current call changed the model
-  bool reload_after_commit_ = false;  // rows were deleted: read the model again next call
+  bool stale_ = true;                   // model must be read from disk before use
+  int64_t now_ = 0;                     // the host's time for the current call
+  bool touched_ = false;                // the current call changed the model
+  bool reload_after_commit_ = false;    // rows were deleted: read the model again next call
   std::vector<TaskIndex> dirty_tasks_;  // each with its dirty flag set: no duplicates
   std::vector<int32_t> dirty_goals_;
   std::vector<std::shared_ptr<GateChecker>> checkers_;

@@ -13,9 +13,9 @@
 namespace gk {
 
 struct GatePoll {
-  std::string gate;             // "goal/task" plus "#path" for a part of a compound gate
-  boost::json::object config;   // the part's rendered config: {"type": "gh_ci", "repo": ...}
-  boost::json::object memo;     // what the checker kept from its last poll of this part
+  std::string gate;            // "goal/task" plus "#path" for a part of a compound gate
+  boost::json::object config;  // the part's rendered config: {"type": "gh_ci", "repo": ...}
+  boost::json::object memo;    // what the checker kept from its last poll of this part
 };
 
 struct GateOutcome {

@@ -210,8 +210,8 @@ json::object Engine::signal(const json::object &doc) {
     }
     json::object result{{"matched", matched}};
     if (matched.empty())
-      result["message"] = none_reason.empty() ? "no active " + q.type + " gate matches the signal"
-                                              : none_reason;
+      result["message"] =
+          none_reason.empty() ? "no active " + q.type + " gate matches the signal" : none_reason;
     else
       result["message"] = "resolved " + std::to_string(matched.size()) + " gate(s)";
     return result;

@@ -11,9 +11,9 @@ namespace gk {
 enum class LogLevel { error = 0, warn = 1, info = 2, debug = 3 };
 
 struct HostHooks {
-  std::function<int64_t()> now_ms;                              // empty: wall clock
-  std::function<void(LogLevel, const std::string &)> log;      // empty: silent
-  std::function<int(const std::string &job_key)> job_alive;    // 1 alive, 0 gone, -1 unknown
+  std::function<int64_t()> now_ms;                           // empty: wall clock
+  std::function<void(LogLevel, const std::string &)> log;    // empty: silent
+  std::function<int(const std::string &job_key)> job_alive;  // 1 alive, 0 gone, -1 unknown
 };
 
 }  // namespace gk

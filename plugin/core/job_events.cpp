@@ -99,7 +99,7 @@ void Engine::job_event(std::string_view key, const json::object &ev) {
       event(g, &t, "late_event_ignored",
             {{"job_key", skey},
              {"event", type},
-             {"why", was_cancelled ? "the job was cancelled"
+             {"why", was_cancelled            ? "the job was cancelled"
                      : k.attempt != t.attempt ? "a later attempt superseded it"
                                               : "the attempt is no longer running"}});
       return;
@@ -149,8 +149,8 @@ void Engine::apply_finished(TaskIndex i, const json::object &ev, const json::obj
   std::string status = exit_code == 0 ? "done" : "failed";
   auto declared = opt_string(result, "status", "job result");
   if (declared && *declared != "done" && *declared != "blocked" && *declared != "failed")
-    fail(Errc::invalid, "job result: \"status\" must be done, blocked or failed, found \"" +
-                            *declared + "\"");
+    fail(Errc::invalid,
+         "job result: \"status\" must be done, blocked or failed, found \"" + *declared + "\"");
   if (declared && (exit_code == 0 || *declared != "done")) status = *declared;
   t.summary = opt_string(result, "summary", "job result").value_or("");
   if (const auto *a = result.if_contains("artifacts"); a && a->is_object())
@@ -236,9 +236,9 @@ void Engine::add_subtasks(TaskIndex pi, const json::value &subtasks) {
   Goal &g = model_.goals[model_.tasks[pi].goal];
   std::string where = "result of " + job_key(model_.tasks[pi]);
   TaskDef holder = *model_.tasks[pi].def;
-  holder.tasks =
-      parse_subtasks(subtasks, g.def, holder, where,
-                     [&](std::string_view id) { return g.by_id.count(std::string(id)) > 0; });
+  holder.tasks = parse_subtasks(subtasks, g.def, holder, where, [&](std::string_view id) {
+    return g.by_id.count(std::string(id)) > 0;
+  });
   bool was_leaf = model_.tasks[pi].is_leaf();
   for (const TaskDef &d : holder.tasks) insert_tree(d, model_.tasks[pi].goal, pi, true);
   link_needs(pi);

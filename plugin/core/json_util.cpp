@@ -8,7 +8,11 @@ bool is_valid_utf8(std::string_view s) {
   size_t i = 0, n = s.size();
   while (i < n) {
     auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 0;
     if (len == 0 || i + len > n) return false;
     uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
     for (size_t k = 1; k < len; ++k) {
@@ -91,6 +95,8 @@ std::optional<std::string> scalar_text(const boost::json::value &v) {
   return std::nullopt;
 }
 
-std::string to_text(const boost::json::value &v) { return boost::json::serialize(v); }
+std::string to_text(const boost::json::value &v) {
+  return boost::json::serialize(v);
+}
 
 }  // namespace gk

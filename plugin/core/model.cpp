@@ -9,7 +9,9 @@ constexpr std::array<const char *, 5> kGoalStates = {"loaded", "running", "pause
                                                      "finished"};
 }
 
-const char *to_string(GoalState s) { return kGoalStates[static_cast<int>(s)]; }
+const char *to_string(GoalState s) {
+  return kGoalStates[static_cast<int>(s)];
+}
 
 GoalState goal_state_from_string(std::string_view s) {
   for (size_t i = 0; i < kGoalStates.size(); ++i)

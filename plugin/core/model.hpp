@@ -38,37 +38,37 @@ struct Task {
   std::vector<TaskIndex> children;  // in run order: priority descending, then declaration
   int32_t position = 0;             // index in parent's children
   std::string id;
-  std::unique_ptr<TaskDef> def;     // without children
-  bool dynamic = false;             // added at run time (subtasks of a job result)
+  std::unique_ptr<TaskDef> def;  // without children
+  bool dynamic = false;          // added at run time (subtasks of a job result)
 
   // Runtime, persisted.
   Status status = Status::pending;
   JobState job = JobState::none;
-  bool pinned = false;              // the current attempt runs in the goal's pinned session
-  bool review_announced = false;    // await_review was handed to a host
+  bool pinned = false;            // the current attempt runs in the goal's pinned session
+  bool review_announced = false;  // await_review was handed to a host
   int32_t attempt = 0;
   int32_t retries_used = 0;
   int32_t reclaims = 0;
   int32_t start_failures = 0;
-  int64_t not_before_ms = 0;        // start_failed backoff
+  int64_t not_before_ms = 0;  // start_failed backoff
   int64_t lease_until_ms = 0;
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   std::string summary;
-  std::string reason;               // why blocked / failed
-  std::string feedback;             // last review rejection
-  std::string failure;              // failure context for the next prompt
+  std::string reason;    // why blocked / failed
+  std::string feedback;  // last review rejection
+  std::string failure;   // failure context for the next prompt
   boost::json::object artifacts;
-  boost::json::object gate;         // gate runtime: rendered config, parts, deadline, history
+  boost::json::object gate;  // gate runtime: rendered config, parts, deadline, history
 
   // Derived, rebuilt on load.
-  StatusCounts counts;              // of the children (parents only)
-  int32_t seq_cursor = 0;           // first child not done/skipped (sequential parents)
+  StatusCounts counts;     // of the children (parents only)
+  int32_t seq_cursor = 0;  // first child not done/skipped (sequential parents)
   int32_t unmet_needs = 0;
   std::vector<TaskIndex> dependents;  // siblings that name this task in `needs`
-  bool entered = false;             // its turn has come (root: goal started)
-  bool queued = false;              // sits in a ready set of its goal
-  bool dirty = false;               // changed in the current call, to be written
+  bool entered = false;               // its turn has come (root: goal started)
+  bool queued = false;                // sits in a ready set of its goal
+  bool dirty = false;                 // changed in the current call, to be written
 
   bool is_leaf() const { return children.empty(); }
 };
@@ -83,7 +83,7 @@ struct ReadyKey {
 
 struct Goal {
   std::string id;
-  GoalDef def;                       // root.tasks left empty: the tree lives in Model::tasks
+  GoalDef def;  // root.tasks left empty: the tree lives in Model::tasks
   std::string source;
   TaskIndex root = kNoTask;
   GoalState state = GoalState::loaded;
@@ -91,11 +91,11 @@ struct Goal {
   bool finish_announced = false;
 
   // Derived.
-  bool dirty = false;                // changed in the current call, to be written
-  TaskIndex pinned_task = kNoTask;   // the task that holds the pinned session
-  int32_t spawned_running = 0;       // spawned jobs offered or running
+  bool dirty = false;               // changed in the current call, to be written
+  TaskIndex pinned_task = kNoTask;  // the task that holds the pinned session
+  int32_t spawned_running = 0;      // spawned jobs offered or running
   int32_t leaves = 0;
-  int32_t leaves_finished = 0;       // done or skipped
+  int32_t leaves_finished = 0;  // done or skipped
   std::set<ReadyKey> ready_reuse, ready_spawn, ready_auto;
   std::vector<TaskIndex> ready_other;  // gates and human reviews: no capacity needed
   std::set<TaskIndex> offered;         // run_job offered, waiting for started/start_failed

@@ -86,10 +86,12 @@ std::vector<GateOutcome> Engine::run_polls(const std::vector<DuePoll> &due,
     try {
       got = checker->poll(batch, now, budget);
     } catch (const std::exception &e) {
-      got.assign(batch.size(),
-                 GateOutcome{GateOutcome::Kind::wait, {}, std::string("poll failed: ") + e.what(), 0, {}});
+      got.assign(
+          batch.size(),
+          GateOutcome{GateOutcome::Kind::wait, {}, std::string("poll failed: ") + e.what(), 0, {}});
     }
-    for (size_t k = 0; k < mine.size() && k < got.size(); ++k) outcomes[mine[k]] = std::move(got[k]);
+    for (size_t k = 0; k < mine.size() && k < got.size(); ++k)
+      outcomes[mine[k]] = std::move(got[k]);
   }
   return outcomes;
 }
@@ -129,7 +131,8 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
       case GateOutcome::Kind::wait:
         entry = {{"next_ms", o.next_poll_ms > 0 ? o.next_poll_ms : now_ + kDefaultPollMs},
                  {"memo", o.memo}};
-        if (!o.reason.empty()) event(g, &t, "gate_poll_problem", {{"part", d.path}, {"reason", o.reason}});
+        if (!o.reason.empty())
+          event(g, &t, "gate_poll_problem", {{"part", d.path}, {"reason", o.reason}});
         dirty(i);
         break;
     }
@@ -142,7 +145,8 @@ int64_t Engine::next_poll_ms() const {
     const auto *p = model_.tasks[i].gate.if_contains("polls");
     if (!p || !p->is_object()) continue;
     for (const auto &kv : p->as_object()) {
-      const auto *n = kv.value().is_object() ? kv.value().as_object().if_contains("next_ms") : nullptr;
+      const auto *n =
+          kv.value().is_object() ? kv.value().as_object().if_contains("next_ms") : nullptr;
       if (n && n->is_int64() && (best == 0 || n->as_int64() < best)) best = n->as_int64();
     }
   }

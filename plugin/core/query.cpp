@@ -67,6 +67,14 @@ json::object Engine::task_json(TaskIndex top, bool with_children) const {
       o["session"] = t.pinned ? "pinned" : "spawned";
     }
     if (t.def->parallel) o["parallel"] = true;
+    if (t.def->has_needs) {
+      json::array needs;
+      for (const auto &n : t.def->needs) needs.emplace_back(n);
+      o["needs"] = std::move(needs);
+    }
+    if (t.def->priority != 0) o["priority"] = t.def->priority;
+    if (t.def->requires_approval) o["requires_approval"] = true;
+    if (const auto *type = t.def->wait_for.if_contains("type")) o["gate"] = *type;
     if (t.dynamic) o["dynamic"] = true;
     if (!t.summary.empty()) o["summary"] = t.summary;
     if (!t.reason.empty()) o["reason"] = t.reason;
@@ -123,7 +131,11 @@ json::object Engine::query(const json::object &q) {
   }
   if (what == "tree") {
     if (!goal_id) fail(Errc::invalid, "query: \"tree\" needs \"goal_id\"");
-    return task_json(model_.goals[find_goal(*goal_id)].root, true);
+    const Goal &g = model_.goals[find_goal(*goal_id)];
+    return {{"goal_id", g.id},
+            {"state", to_string(g.state)},
+            {"status", to_string(model_.tasks[g.root].status)},
+            {"tree", task_json(g.root, true)}};
   }
   if (what == "task") {
     auto task_id = opt_string(q, "task_id", "query");
@@ -140,7 +152,8 @@ json::object Engine::query(const json::object &q) {
     int64_t last = events.empty() ? after : events.back().as_object().at("id").as_int64();
     return {{"events", std::move(events)}, {"last_id", last}};
   }
-  fail(Errc::invalid, "query: unknown \"what\": \"" + what + "\" (expected status, tree, task or events)");
+  fail(Errc::invalid,
+       "query: unknown \"what\": \"" + what + "\" (expected status, tree, task or events)");
 }
 
 }  // namespace gk

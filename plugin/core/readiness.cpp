@@ -103,9 +103,15 @@ void Engine::queue_ready(TaskIndex i) {
   }
   ReadyKey key{-t.def->priority, t.rowid, i};
   switch (t.def->session_policy) {
-    case SessionPolicy::reuse: g.ready_reuse.insert(key); break;
-    case SessionPolicy::spawn: g.ready_spawn.insert(key); break;
-    case SessionPolicy::automatic: g.ready_auto.insert(key); break;
+    case SessionPolicy::reuse:
+      g.ready_reuse.insert(key);
+      break;
+    case SessionPolicy::spawn:
+      g.ready_spawn.insert(key);
+      break;
+    case SessionPolicy::automatic:
+      g.ready_auto.insert(key);
+      break;
   }
 }
 
@@ -158,8 +164,9 @@ void Engine::reset_range_for_rerun(TaskIndex agent, TaskIndex upto, Context kind
     if (t.job != JobState::none) release_slot(k);
     t.review_announced = false;
     model_.goals[t.goal].announce.erase(k);
-    set_status(k, Status::pending, kind == Context::failure ? "re-run after a failure"
-                                                            : "re-run after review feedback");
+    set_status(
+        k, Status::pending,
+        kind == Context::failure ? "re-run after a failure" : "re-run after review feedback");
   }
   for (TaskIndex k : subtree) model_.tasks[k].entered = false;
   for (TaskIndex k : subtree) {

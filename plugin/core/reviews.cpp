@@ -28,8 +28,8 @@ void Engine::review(std::string_view ref, const json::object &decision) {
     Task &t = model_.tasks[i];
     Goal &g = model_.goals[t.goal];
     if (t.status != Status::pending_review)
-      fail(Errc::conflict, "task " + task_ref(t) + " is not awaiting review (it is " +
-                               to_string(t.status) + ")");
+      fail(Errc::conflict,
+           "task " + task_ref(t) + " is not awaiting review (it is " + to_string(t.status) + ")");
     g.announce.erase(i);
     if (approve) {
       event(g, &t, "review_approved", {});

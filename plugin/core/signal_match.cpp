@@ -81,7 +81,8 @@ Verdict evaluate_at(const json::object &config, const json::object &parts,
       passed += v == Verdict::pass;
       failed += v == Verdict::fail;
     }
-    if (all) return failed > 0 ? Verdict::fail : passed == arr.size() ? Verdict::pass : Verdict::wait;
+    if (all)
+      return failed > 0 ? Verdict::fail : passed == arr.size() ? Verdict::pass : Verdict::wait;
     return passed > 0 ? Verdict::pass : failed == arr.size() ? Verdict::fail : Verdict::wait;
   }
   const auto *p = parts.if_contains(path);
@@ -161,8 +162,7 @@ SignalQuery parse_signal(const json::object &doc) {
     q.artifacts = a->as_object();
   }
   if (!q.task_id && !q.key && !q.sha && !(q.repo && q.pr))
-    fail(Errc::invalid,
-         "signal: names no gate; give repo and pr, pr_url, sha, key or task_id");
+    fail(Errc::invalid, "signal: names no gate; give repo and pr, pr_url, sha, key or task_id");
   return q;
 }
 

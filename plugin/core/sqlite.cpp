@@ -6,9 +6,9 @@ namespace gk::sql {
 
 Db::Db(const std::string &path, int busy_timeout_ms) {
   sqlite3 *raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
@@ -109,7 +109,9 @@ std::string_view Stmt::text(int col) const {
   return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), col))};
 }
 
-Transaction::Transaction(Db &db) : db_(db) { db_.begin_immediate(); }
+Transaction::Transaction(Db &db) : db_(db) {
+  db_.begin_immediate();
+}
 
 Transaction::~Transaction() {
   if (open_) db_.rollback();

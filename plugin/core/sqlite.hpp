@@ -54,9 +54,7 @@ class Stmt {
   Stmt &bind(int i, const char *v) { return bind(i, std::string_view(v)); }
   Stmt &bind(int i, const std::string &v) { return bind(i, std::string_view(v)); }
   Stmt &bind_null(int i);
-  Stmt &bind(int i, const std::optional<std::string> &v) {
-    return v ? bind(i, *v) : bind_null(i);
-  }
+  Stmt &bind(int i, const std::optional<std::string> &v) { return v ? bind(i, *v) : bind_null(i); }
 
   bool step();  // true while a row is available
   void run();   // step to completion, then reset

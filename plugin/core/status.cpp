@@ -7,7 +7,9 @@ constexpr std::array<const char *, kStatusCount> kNames = {
     "pending", "active", "pending_review", "blocked", "done", "skipped", "failed"};
 }
 
-const char *to_string(Status s) { return kNames[static_cast<int>(s)]; }
+const char *to_string(Status s) {
+  return kNames[static_cast<int>(s)];
+}
 
 std::optional<Status> status_from_string(std::string_view s) {
   for (int i = 0; i < kStatusCount; ++i)

@@ -17,7 +17,9 @@ inline bool is_terminal(Status s) {
   return s == Status::done || s == Status::skipped || s == Status::failed;
 }
 // Whether later siblings (or dependents) may start after a task with this status.
-inline bool is_satisfied(Status s) { return s == Status::done || s == Status::skipped; }
+inline bool is_satisfied(Status s) {
+  return s == Status::done || s == Status::skipped;
+}
 
 // How many children have each status. Kept up to date incrementally so that deriving a parent's
 // status is O(1) however many children it has.
@@ -25,8 +27,14 @@ struct StatusCounts {
   std::array<int32_t, kStatusCount> n{};
   int32_t total = 0;
 
-  void add(Status s) { ++n[static_cast<int>(s)]; ++total; }
-  void remove(Status s) { --n[static_cast<int>(s)]; --total; }
+  void add(Status s) {
+    ++n[static_cast<int>(s)];
+    ++total;
+  }
+  void remove(Status s) {
+    --n[static_cast<int>(s)];
+    --total;
+  }
   int32_t of(Status s) const { return n[static_cast<int>(s)]; }
   Status derive() const;
 };

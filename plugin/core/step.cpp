@@ -120,15 +120,15 @@ json::object Engine::step(const json::object &input) {
       }
       for (TaskIndex i : g.announce) {
         Task &t = model_.tasks[i];
-        const char *kind = t.id.empty()                              ? "plan"
-                           : t.def->stage == Stage::human_review     ? "human_review"
-                                                                     : "approval";
-        actions.push_back({{"type", "await_review"},
-                           {"task_id", t.id.empty() ? g.id : t.id},
-                           {"goal_id", g.id},
-                           {"title", t.id.empty() ? (g.def.title.empty() ? g.id : g.def.title)
-                                                  : t.def->title},
-                           {"kind", kind}});
+        const char *kind = t.id.empty()                          ? "plan"
+                           : t.def->stage == Stage::human_review ? "human_review"
+                                                                 : "approval";
+        actions.push_back(
+            {{"type", "await_review"},
+             {"task_id", t.id.empty() ? g.id : t.id},
+             {"goal_id", g.id},
+             {"title", t.id.empty() ? (g.def.title.empty() ? g.id : g.def.title) : t.def->title},
+             {"kind", kind}});
         t.review_announced = true;
         dirty(i);
       }
@@ -146,9 +146,12 @@ json::object Engine::step(const json::object &input) {
                        {"progress", {{"done", g.leaves_finished}, {"total", g.leaves}}}});
     }
     int64_t next = config_.idle_step_ms;
-    if (!model_.timers.empty()) next = std::min(next, std::max<int64_t>(0, model_.timers.top().due_ms - now_));
-    if (int64_t poll = next_poll_ms(); poll > 0) next = std::min(next, std::max<int64_t>(0, poll - now_));
-    return json::object{{"actions", std::move(actions)}, {"next_step_ms", next}, {"goals", std::move(goals)}};
+    if (!model_.timers.empty())
+      next = std::min(next, std::max<int64_t>(0, model_.timers.top().due_ms - now_));
+    if (int64_t poll = next_poll_ms(); poll > 0)
+      next = std::min(next, std::max<int64_t>(0, poll - now_));
+    return json::object{
+        {"actions", std::move(actions)}, {"next_step_ms", next}, {"goals", std::move(goals)}};
   });
 }
 

@@ -105,8 +105,7 @@ Store::Store(const std::string &path, bool durability_full, int busy_timeout_ms)
   insert_task_ = db_.prepare(
       "INSERT INTO tasks(goal_id, task_id, parent, position, def, dynamic) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-  update_goal_ =
-      db_.prepare("UPDATE goals SET state=?2, spec=?3, finish_announced=?4 WHERE id=?1");
+  update_goal_ = db_.prepare("UPDATE goals SET state=?2, spec=?3, finish_announced=?4 WHERE id=?1");
   insert_event_ = db_.prepare(
       "INSERT INTO events(ts_ms, goal_id, task_id, kind, data) VALUES(?1, ?2, ?3, ?4, ?5)");
   changed_by_others();
@@ -198,9 +197,8 @@ Model Store::read_all() {
   for (TaskIndex i = 0; i < static_cast<TaskIndex>(m.tasks.size()); ++i)
     if (m.tasks[i].parent != kNoTask) m.tasks[m.tasks[i].parent].children.push_back(i);
   for (auto &t : m.tasks) {
-    std::sort(t.children.begin(), t.children.end(), [&](TaskIndex a, TaskIndex b) {
-      return m.tasks[a].position < m.tasks[b].position;
-    });
+    std::sort(t.children.begin(), t.children.end(),
+              [&](TaskIndex a, TaskIndex b) { return m.tasks[a].position < m.tasks[b].position; });
   }
   auto cq = db_.prepare("SELECT job_key, reason FROM cancels");
   while (cq.step()) m.cancels.emplace(std::string(cq.text(0)), std::string(cq.text(1)));
@@ -308,7 +306,10 @@ bool Store::remember_delivery(std::string_view id, int64_t now_ms, int64_t keep)
   bool known = seen.step();
   seen.reset();
   if (known) return false;
-  db_.prepare("INSERT INTO deliveries(id, received_ms) VALUES(?1, ?2)").bind(1, id).bind(2, now_ms).run();
+  db_.prepare("INSERT INTO deliveries(id, received_ms) VALUES(?1, ?2)")
+      .bind(1, id)
+      .bind(2, now_ms)
+      .run();
   // Bounded retention: only the newest `keep` deliveries are remembered.
   db_.prepare(
          "DELETE FROM deliveries WHERE received_ms < (SELECT received_ms FROM deliveries "

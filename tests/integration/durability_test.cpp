@@ -103,8 +103,8 @@ TEST(Durability, EveryTransitionIsAnEvent) {
   h.started("g/a#1");
   h.finish("g/a#1");
   auto kinds = h.event_kinds("g");
-  for (const char *k : {"goal_loaded", "goal_started", "job_offered", "status", "job_started",
-                        "job_finished"})
+  for (const char *k :
+       {"goal_loaded", "goal_started", "job_offered", "status", "job_started", "job_finished"})
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), k), kinds.end()) << k;
 }
 
@@ -128,9 +128,7 @@ TEST(Durability, StateFileUsesWalAndForeignKeys) {
 TEST(Durability, AStateFromANewerSchemaIsRefusedWithAVersionError) {
   TempDir dir;
   auto state = dir.path() / "state.db";
-  {
-    Host h(state, "{}");
-  }
+  { Host h(state, "{}"); }
   sqlite3 *raw = nullptr;
   sqlite3_open(state.c_str(), &raw);
   sqlite3_exec(raw, "UPDATE schema_version SET version = 99", nullptr, nullptr, nullptr);

@@ -17,9 +17,10 @@ std::vector<std::string> matched(const json::object &r) {
 
 // Loads one goal whose first task is the gate under test, and activates it.
 void gate_goal(Host &h, const std::string &wait_for) {
-  h.load("version: 1\ngoals:\n  - id: g\n    params: {repo: Acme/Web, pr: 7}\n    tasks:\n"
-         "      - id: gate\n        wait_for: " +
-         wait_for + "\n      - {id: after, run: [\"true\"]}\n");
+  h.load(
+      "version: 1\ngoals:\n  - id: g\n    params: {repo: Acme/Web, pr: 7}\n    tasks:\n"
+      "      - id: gate\n        wait_for: " +
+      wait_for + "\n      - {id: after, run: [\"true\"]}\n");
   h.start("g");
   h.step();
   ASSERT_EQ(h.status_of("g", "gate"), "active");
@@ -31,7 +32,8 @@ void gate_goal(Host &h, const std::string &wait_for) {
 TEST(Gates, HumanApprovalResolvesByKey) {
   Host h;
   gate_goal(h, "{type: human_approval, key: ship-it}");
-  EXPECT_TRUE(matched(h.signal(R"({"type":"human_approval","key":"other","status":"pass"})")).empty());
+  EXPECT_TRUE(
+      matched(h.signal(R"({"type":"human_approval","key":"other","status":"pass"})")).empty());
   EXPECT_EQ(matched(h.signal(R"({"type":"human_approval","key":"ship-it","status":"pass"})")),
             std::vector<std::string>{"g/gate"});
   EXPECT_EQ(h.status_of("g", "gate"), "done");
@@ -48,15 +50,18 @@ TEST(Gates, HumanApprovalResolvesByTaskId) {
 TEST(Gates, HumanApprovalResolvesByRepoAndPr) {
   Host h;
   gate_goal(h, "{type: human_approval, repo: \"{{ params.repo }}\", pr: \"{{ params.pr }}\"}");
-  EXPECT_EQ(matched(h.signal(R"({"type":"human_approval","repo":"acme/web","pr":7,"status":"pass"})")),
-            std::vector<std::string>{"g/gate"});
+  EXPECT_EQ(
+      matched(h.signal(R"({"type":"human_approval","repo":"acme/web","pr":7,"status":"pass"})")),
+      std::vector<std::string>{"g/gate"});
 }
 
 TEST(Gates, GhCiMatchesRepoCaseInsensitivelyAndPrAsANumber) {
   Host h;
   gate_goal(h, "{type: gh_ci, repo: \"{{ params.repo }}\", pr: \"{{ params.pr }}\"}");
-  EXPECT_TRUE(matched(h.signal(R"({"type":"gh_ci","repo":"acme/web","pr":8,"status":"pass"})")).empty());
-  EXPECT_TRUE(matched(h.signal(R"({"type":"gh_review","repo":"acme/web","pr":7,"status":"pass"})")).empty());
+  EXPECT_TRUE(
+      matched(h.signal(R"({"type":"gh_ci","repo":"acme/web","pr":8,"status":"pass"})")).empty());
+  EXPECT_TRUE(matched(h.signal(R"({"type":"gh_review","repo":"acme/web","pr":7,"status":"pass"})"))
+                  .empty());
   EXPECT_EQ(matched(h.signal(R"({"type":"gh_ci","repo":"ACME/WEB","pr":"7","status":"pass"})")),
             std::vector<std::string>{"g/gate"});
 }
@@ -64,16 +69,18 @@ TEST(Gates, GhCiMatchesRepoCaseInsensitivelyAndPrAsANumber) {
 TEST(Gates, GhReviewMatchesByPrUrl) {
   Host h;
   gate_goal(h, "{type: gh_review, repo: acme/web, pr: 7}");
-  EXPECT_EQ(matched(h.signal(
-                R"({"type":"gh_review","pr_url":"https://github.com/acme/web/pull/7","status":"pass"})")),
-            std::vector<std::string>{"g/gate"});
+  EXPECT_EQ(
+      matched(h.signal(
+          R"({"type":"gh_review","pr_url":"https://github.com/acme/web/pull/7","status":"pass"})")),
+      std::vector<std::string>{"g/gate"});
 }
 
 TEST(Gates, CentaurReviewMatchesByPrUrlOrRepoAndPr) {
   Host h;
   gate_goal(h, "{type: centaur_review, pr_url: \"https://github.com/Acme/Web/pull/7\"}");
-  EXPECT_EQ(matched(h.signal(R"({"type":"centaur_review","repo":"acme/web","pr":7,"status":"pass"})")),
-            std::vector<std::string>{"g/gate"});
+  EXPECT_EQ(
+      matched(h.signal(R"({"type":"centaur_review","repo":"acme/web","pr":7,"status":"pass"})")),
+      std::vector<std::string>{"g/gate"});
 }
 
 TEST(Gates, SignalThatMatchesNothingIsReportedNotAnError) {
@@ -98,7 +105,8 @@ TEST(Gates, UnknownSignalTypeIsAnErrorAndChangesNothing) {
 
 TEST(Gates, CompoundAllPassesOnlyWhenEveryPartPassed) {
   Host h;
-  gate_goal(h, "{type: compound, all: [{type: human_approval, key: a}, {type: human_approval, key: b}]}");
+  gate_goal(
+      h, "{type: compound, all: [{type: human_approval, key: a}, {type: human_approval, key: b}]}");
   h.signal(R"({"type":"human_approval","key":"a","status":"pass"})");
   EXPECT_EQ(h.status_of("g", "gate"), "active");
   h.signal(R"({"type":"human_approval","key":"b","status":"pass"})");
@@ -107,7 +115,8 @@ TEST(Gates, CompoundAllPassesOnlyWhenEveryPartPassed) {
 
 TEST(Gates, CompoundAnyPassesOnFirstPassAndFailsOnlyWhenAllFail) {
   Host h;
-  gate_goal(h, "{type: compound, any: [{type: human_approval, key: a}, {type: human_approval, key: b}]}");
+  gate_goal(
+      h, "{type: compound, any: [{type: human_approval, key: a}, {type: human_approval, key: b}]}");
   h.signal(R"({"type":"human_approval","key":"a","status":"fail"})");
   EXPECT_EQ(h.status_of("g", "gate"), "active");
   h.signal(R"({"type":"human_approval","key":"b","status":"pass"})");

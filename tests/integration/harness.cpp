@@ -10,7 +10,9 @@ namespace gktest {
 
 namespace {
 
-int64_t host_now(void *ctx) { return static_cast<Host *>(ctx)->now; }
+int64_t host_now(void *ctx) {
+  return static_cast<Host *>(ctx)->now;
+}
 
 int host_alive(void *ctx, const char *key) {
   auto *h = static_cast<Host *>(ctx);
@@ -39,7 +41,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::string last_error() { return gk_last_error(); }
+std::string last_error() {
+  return gk_last_error();
+}
 
 Host::Host(const std::string &extra_config) : dir(std::make_unique<TempDir>()) {
   state_path = dir->path() / "state.db";
@@ -67,7 +71,9 @@ Host::Host(const std::filesystem::path &state, const std::string &extra_config) 
   if (rc != GK_OK) ADD_FAILURE() << "gk_open: " << gk_last_error();
 }
 
-Host::~Host() { gk_close(plugin); }
+Host::~Host() {
+  gk_close(plugin);
+}
 
 json::object Host::load(const std::string &yaml, const std::string &source) {
   char *out = nullptr;
@@ -144,7 +150,8 @@ json::object Host::query(const std::string &query_json) {
 }
 
 json::object Host::task(const std::string &goal, const std::string &task) {
-  return query(json::serialize(json::object{{"what", "task"}, {"goal_id", goal}, {"task_id", task}}));
+  return query(
+      json::serialize(json::object{{"what", "task"}, {"goal_id", goal}, {"task_id", task}}));
 }
 
 std::string Host::status_of(const std::string &goal, const std::string &t) {

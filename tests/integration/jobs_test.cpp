@@ -216,8 +216,7 @@ goals:
   h.start("g");
   h.step();
   h.started("g/plan#1");
-  h.finish("g/plan#1", 0,
-           R"({"status":"done","subtasks":[{"id":"s1"},{"id":"s2"},{"id":"s3"}]})");
+  h.finish("g/plan#1", 0, R"({"status":"done","subtasks":[{"id":"s1"},{"id":"s2"},{"id":"s3"}]})");
   auto keys = Host::run_keys(h.step());
   std::sort(keys.begin(), keys.end());
   EXPECT_EQ(keys, (std::vector<std::string>{"g/s1#1", "g/s2#1", "g/s3#1"}));

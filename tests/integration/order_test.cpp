@@ -186,8 +186,9 @@ goals:
 // Review lesson 4: fan-out of many spawn tasks is a loop, not recursion, and respects the cap.
 TEST(Order, TenThousandSpawnSiblingsDispatchIterativelyWithinMaxParallel) {
   Host h(R"({"limits": {"max_parallel": 100000}})");
-  std::string yaml = "version: 1\ngoals:\n  - id: g\n    parallel: true\n    max_parallel: 10000\n"
-                     "    run: [\"true\"]\n    session_policy: spawn\n    tasks:\n";
+  std::string yaml =
+      "version: 1\ngoals:\n  - id: g\n    parallel: true\n    max_parallel: 10000\n"
+      "    run: [\"true\"]\n    session_policy: spawn\n    tasks:\n";
   for (int i = 0; i < 10000; ++i) yaml += "      - {id: t" + std::to_string(i) + "}\n";
   h.load(yaml);
   h.start("g");

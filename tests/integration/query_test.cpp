@@ -30,7 +30,9 @@ TEST(Query, TreeShowsEveryTaskInRunOrderWithDerivedParentStatus) {
   h.step();
   h.started("g/x#1");
   h.finish("g/x#1");
-  auto tree = h.query(R"({"what":"tree","goal_id":"g"})");
+  auto answer = h.query(R"({"what":"tree","goal_id":"g"})");
+  EXPECT_EQ(answer.at("state").as_string(), "running");
+  auto &tree = answer.at("tree").as_object();
   EXPECT_EQ(tree.at("task_id").as_string(), "g");
   auto &kids = tree.at("children").as_array();
   ASSERT_EQ(kids.size(), 2u);
@@ -78,8 +80,8 @@ TEST(Query, EventsPageByIdAndFilterByGoal) {
   auto first = h.query(R"({"what":"events","goal_id":"g","limit":2})");
   ASSERT_EQ(first.at("events").as_array().size(), 2u);
   int64_t last = first.at("last_id").as_int64();
-  auto next = h.query(R"({"what":"events","goal_id":"g","limit":2,"after":)" +
-                      std::to_string(last) + "}");
+  auto next =
+      h.query(R"({"what":"events","goal_id":"g","limit":2,"after":)" + std::to_string(last) + "}");
   ASSERT_FALSE(next.at("events").as_array().empty());
   EXPECT_GT(next.at("events").as_array()[0].at("id").as_int64(), last);
   char *out = nullptr;

@@ -73,7 +73,9 @@ goals:
   }
 };
 
-GateOutcome wait_until(int64_t at) { return {GateOutcome::Kind::wait, {}, "", at, {{"etag", "x"}}}; }
+GateOutcome wait_until(int64_t at) {
+  return {GateOutcome::Kind::wait, {}, "", at, {{"etag", "x"}}};
+}
 
 }  // namespace
 

@@ -9,8 +9,12 @@ using namespace gk;
 
 namespace {
 
-SignalQuery signal(const char *text) { return parse_signal(json::parse(text).as_object()); }
-json::object leaf(const char *text) { return json::parse(text).as_object(); }
+SignalQuery signal(const char *text) {
+  return parse_signal(json::parse(text).as_object());
+}
+json::object leaf(const char *text) {
+  return json::parse(text).as_object();
+}
 
 }  // namespace
 
@@ -36,11 +40,13 @@ TEST(SignalMatch, EveryGateTypeHasAMatchingRule) {
                            signal(R"({"type":"gh_review","repo":"a/b","pr":3,"status":"fail"})")));
   EXPECT_TRUE(leaf_matches(
       leaf(R"({"type":"centaur_review","pr_url":"https://github.com/a/b/pull/3"})"),
-      signal(R"({"type":"centaur_review","pr_url":"https://github.com/A/B/pull/3","status":"pass"})")));
+      signal(
+          R"({"type":"centaur_review","pr_url":"https://github.com/A/B/pull/3","status":"pass"})")));
   EXPECT_TRUE(leaf_matches(leaf(R"({"type":"human_approval","key":"k"})"),
                            signal(R"({"type":"human_approval","key":"k","status":"pass"})")));
-  EXPECT_TRUE(leaf_matches(leaf(R"({"type":"human_approval","repo":"a/b","pr":3})"),
-                           signal(R"({"type":"human_approval","repo":"a/b","pr":3,"status":"pass"})")));
+  EXPECT_TRUE(
+      leaf_matches(leaf(R"({"type":"human_approval","repo":"a/b","pr":3})"),
+                   signal(R"({"type":"human_approval","repo":"a/b","pr":3,"status":"pass"})")));
 }
 
 TEST(SignalMatch, TypeRepoPrAndKeyMustAllAgree) {
@@ -51,8 +57,9 @@ TEST(SignalMatch, TypeRepoPrAndKeyMustAllAgree) {
   EXPECT_FALSE(leaf_matches(leaf(R"({"type":"human_approval","key":"k"})"),
                             signal(R"({"type":"human_approval","key":"j","status":"pass"})")));
   // A keyed approval is not resolved by a signal for some other PR's approval.
-  EXPECT_FALSE(leaf_matches(leaf(R"({"type":"human_approval","key":"k"})"),
-                            signal(R"({"type":"human_approval","repo":"a/b","pr":3,"status":"pass"})")));
+  EXPECT_FALSE(
+      leaf_matches(leaf(R"({"type":"human_approval","key":"k"})"),
+                   signal(R"({"type":"human_approval","repo":"a/b","pr":3,"status":"pass"})")));
 }
 
 TEST(SignalMatch, ParseRejectsUnknownTypesBadStatusAndSignalsThatNameNothing) {
@@ -60,8 +67,10 @@ TEST(SignalMatch, ParseRejectsUnknownTypesBadStatusAndSignalsThatNameNothing) {
   EXPECT_THROW(signal(R"({"type":"gh_ci","repo":"a/b","pr":3,"status":"ok"})"), Error);
   EXPECT_THROW(signal(R"({"type":"gh_ci","repo":"a/b","status":"pass"})"), Error);
   EXPECT_THROW(signal(R"({"type":"gh_ci","pr":"x","repo":"a/b","status":"pass"})"), Error);
-  EXPECT_THROW(signal(R"({"type":"gh_ci","pr_url":"https://github.com/a/b/pull/1","repo":"c/d","status":"pass"})"),
-               Error);
+  EXPECT_THROW(
+      signal(
+          R"({"type":"gh_ci","pr_url":"https://github.com/a/b/pull/1","repo":"c/d","status":"pass"})"),
+      Error);
 }
 
 TEST(SignalMatch, CompoundVerdictsFollowAllAndAny) {

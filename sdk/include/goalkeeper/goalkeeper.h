@@ -299,7 +299,12 @@ GK_API int gk_control(gk_plugin *p, const char *goal_id, const char *command);
 **                  state; it is an idempotency key. A run_job is offered again by later steps
 **                  until the host reports "started" or "start_failed" for it (gk_job_event), so
 **                  a host that crashes between a step and starting the job loses nothing, and a
-**                  host must never start the same job_key twice. session.policy "reuse" runs the
+**                  host must never start the same job_key twice. The plugin decides each
+**                  dispatch once, whatever the number of processes stepping the state; but
+**                  until "started" is reported every step offers the job again, so hosts that
+**                  step one state at the same time must agree on who starts a key (a shared
+**                  registry keyed by job_key, or the CI's own job names). session.policy "reuse"
+*runs the
 **                  job in the host's own (pinned) session; "spawn" in a child job with an
 **                  isolated workspace. env holds GK_GOAL_ID, GK_TASK_ID, GK_JOB_KEY, GK_ATTEMPT,
 **                  GK_SESSION_ID, GK_PROMPT, GK_PROMPT_FILE, GK_RESULT_FILE, GK_WORKSPACE,
@@ -308,6 +313,8 @@ GK_API int gk_control(gk_plugin *p, const char *goal_id, const char *command);
 **   cancel_job     stop the job if it still runs (goal stopped, lease expired, superseded).
 **                  Offered again by later steps until the host reports the job "finished".
 **   await_review   a task waits for gk_review(); pass "<goal_id>/<task_id>" from the action.
+**                  Emitted once; a host that restarts finds waiting reviews in the
+**                  "pending_review" list of gk_query {"what":"status"}.
 **   goal_finished  the goal reached a terminal status ("done", "failed" or "skipped"); emitted
 **                  once, by the step that sees it finish.
 **   next_step_ms   the number of milliseconds after which another gk_step() is next worth
@@ -424,15 +431,19 @@ GK_API int gk_webhook(gk_plugin *p, const char *headers_json, const char *body, 
 ** query_json, one of:
 **   {"what":"status"}                      every goal; add "goal_id" for one:
 **       {"goals":[{"goal_id":"G","title":"...","state":"running","progress":{"done":3,"total":7}}]}
-**   {"what":"tree","goal_id":"G"}          the goal's task tree with each task's status:
-**       {"goal_id":"G","state":"running","tree":{"id":"G","title":"...","status":"active",
-**        "children":[{"id":"T","title":"...","status":"done","children":[]}]}}
+**   {"what":"tree","goal_id":"G"}          the goal's task tree in run order, each task with
+**                                          its status, stage, policy and order keys:
+**       {"goal_id":"G","state":"running","status":"active","tree":{"task_id":"G",
+**        "title":"...","status":"active","children":[{"task_id":"T","title":"...",
+**        "status":"done","stage":"agent_work","session_policy":"spawn","needs":["S"],
+**        "priority":1,"gate":"gh_ci"}]}}
 **   {"what":"task","goal_id":"G","task_id":"T"}   one task in detail (status, attempt, stage,
 **                                          session, gate, artifacts, last result)
 **   {"what":"events","goal_id":"G","after":0,"limit":100}   the audit log, oldest first; goal_id
-**                                          optional, "after" is the last seq already seen:
-**       {"events":[{"seq":1,"time_ms":1700000000000,"goal_id":"G","task_id":"T",
-**                   "type":"task_status","data":{...}}],"next_after":1}
+**                                          optional, "after" is the last id already seen, limit
+**                                          at most 10000:
+**       {"events":[{"id":1,"ts_ms":1700000000000,"goal_id":"G","task_id":"T",
+**                   "kind":"status","data":{"from":"pending","to":"active"}}],"last_id":1}
 ** Task statuses are pending, active, pending_review, blocked, done, skipped, failed.
 **
 ** Returns GK_OK; GK_ERR_INVALID (unknown "what", missing key); GK_ERR_NOT_FOUND (no such goal or

@@ -337,31 +337,48 @@ std::vector<json::object> all_events(goalkeeper::Handle &state) {
   return out;
 }
 
-// Each key offered by a job_offered event, and how often.
-std::map<std::string, int> offered_keys(goalkeeper::Handle &state, int &offered_events) {
-  std::map<std::string, int> keys;
-  offered_events = 0;
+struct EventSummary {
+  std::map<std::string, int> types;    // event type -> count
+  std::map<std::string, int> offered;  // job key of a job_offered event -> count
+};
+
+EventSummary summarize_events(goalkeeper::Handle &state) {
+  EventSummary sum;
   for (const auto &e : all_events(state)) {
     const auto *type = either(e, "type", "kind");
-    if (type == nullptr || !type->is_string() || type->as_string() != "job_offered") continue;
-    ++offered_events;
+    const std::string t = type && type->is_string() ? std::string(type->as_string()) : "?";
+    ++sum.types[t];
+    if (t != "job_offered") continue;
     const auto *data = e.if_contains("data");
     const auto *key =
         data && data->is_object() ? data->as_object().if_contains("job_key") : nullptr;
-    ++keys[key && key->is_string() ? std::string(key->as_string()) : std::string("?")];
+    ++sum.offered[key && key->is_string() ? std::string(key->as_string()) : std::string("?")];
   }
-  return keys;
+  return sum;
 }
 
-void expect_offered_once_each(goalkeeper::Handle &state, const std::vector<std::string> &keys) {
-  int offered_events = 0;
-  auto offered = offered_keys(state, offered_events);
-  EXPECT_EQ(offered_events, static_cast<int>(keys.size())) << "job_offered events";
+// The audit log shows each job offered, started and finished once, and the goal finished once.
+void expect_each_job_once_in_events(goalkeeper::Handle &state,
+                                    const std::vector<std::string> &keys) {
+  const EventSummary sum = summarize_events(state);
+  auto count = [&](const char *type) {
+    auto it = sum.types.find(type);
+    return it == sum.types.end() ? 0 : it->second;
+  };
+  std::string all;
+  for (const auto &[t, n] : sum.types) all += " " + t + "=" + std::to_string(n);
+  SCOPED_TRACE("events:" + all);
+  const int n = static_cast<int>(keys.size());
+  EXPECT_EQ(count("job_offered"), n) << "job_offered events";
+  EXPECT_EQ(count("job_started"), n) << "job_started events";
+  EXPECT_EQ(count("job_finished"), n) << "job_finished events";
+  EXPECT_EQ(count("goal_finished"), 1) << "goal_finished events";
+  EXPECT_EQ(count("job_lost"), 0) << "job_lost events";
   for (const auto &k : keys)
-    EXPECT_EQ(offered.count(k) ? offered.at(k) : 0, 1) << "job_offered events for " << k;
-  for (const auto &[k, n] : offered)
+    EXPECT_EQ(sum.offered.count(k) ? sum.offered.at(k) : 0, 1) << "job_offered events for " << k;
+  for (const auto &[k, times] : sum.offered)
     if (std::find(keys.begin(), keys.end(), k) == keys.end())
-      ADD_FAILURE() << "offered a job that is no first attempt of the goal: " << k << " (" << n
+      ADD_FAILURE() << "offered a job that is no first attempt of the goal: " << k << " (" << times
                     << " times)";
 }
 
@@ -420,7 +437,7 @@ TEST(Process, ThreeProcessesSteppingOneStateDispatchEveryTaskExactlyOnce) {
 
   const goalkeeper::Plugin &plugin = loaded_plugin();
   goalkeeper::Handle state(plugin, state_config(f.state));
-  expect_offered_once_each(state, keys);
+  expect_each_job_once_in_events(state, keys);
   expect_finished_done(state, goal, 200);
 }
 
@@ -471,9 +488,17 @@ TEST(Process, SigkilledHostRestartedManyTimesFinishesWithEveryJobRunExactlyOnce)
     const bool startup_kill = lives % kStartupKillEvery == kStartupKillEvery - 1;
     Pipe ready;
     pid_t pid = start_host(f, host, ready.write);
-    bool was_ready = !startup_kill && wait_ready(ready, Clock::now() + kHostTimeLimit);
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    std::optional<int> exited = try_reap(pid);
+    const bool was_ready = !startup_kill && wait_ready(ready, Clock::now() + kHostTimeLimit);
+    std::optional<int> exited;
+    if (!startup_kill && !was_ready) {
+      exited = try_reap(pid);  // it exited before it was ready (reported below), or it hangs
+      if (!exited)
+        ADD_FAILURE() << "life " << lives << ": the host (pid " << pid
+                      << ") did not get ready within the time limit";
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      exited = try_reap(pid);
+    }
     if (!exited) kill_and_reap(pid);
     // A host only exits by itself once the goal finished, and then with 0.
     if (exited && !(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0))
@@ -513,7 +538,7 @@ TEST(Process, SigkilledHostRestartedManyTimesFinishesWithEveryJobRunExactlyOnce)
     std::printf("a SIGKILL tore a log write (not an execution): %s\n", line.c_str());
 
   if (!state) state.emplace(plugin, state_config(f.state));
-  expect_offered_once_each(*state, keys);
+  expect_each_job_once_in_events(*state, keys);
   expect_finished_done(*state, goal, kTasks);
 }
 

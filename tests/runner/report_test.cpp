@@ -209,5 +209,34 @@ TEST(Report, PauseAndResume) {
   EXPECT_EQ(run({"pause", "nope"}, in(d)).exit_code, 2);
 }
 
+TEST(Report, LogsFollowPrintsUntilTheJobEnds) {
+  TempDir d;
+  write(d / "g.yaml",
+        "version: 1\ngoals:\n  - id: g\n    tasks:\n"
+        "      - {id: a, run: [sh, -c, 'echo one; sleep 0.5; echo two']}\n");
+  ASSERT_EQ(run({"step", "g.yaml"}, in(d)).exit_code, 0);
+  Options o = in(d);
+  o.timeout = std::chrono::milliseconds(10000);
+  Result l = run({"logs", "g/a#1", "--follow"}, o);
+  EXPECT_FALSE(l.timed_out);
+  EXPECT_EQ(l.exit_code, 0) << l.err;
+  EXPECT_EQ(l.out, "one\ntwo\n");
+}
+
+TEST(Report, ConfigFileInYamlNamesTheState) {
+  TempDir d;
+  write(d / "gk.yaml", "state_path: elsewhere/state.db\nlimits: {max_parallel: 2}\n");
+  write(d / "g.yaml",
+        "version: 1\ngoals:\n  - id: g\n    tasks:\n      - {id: a, run: [\"true\"]}\n");
+  Result r = run({"run", "g.yaml", "--config", "gk.yaml"}, in(d));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(fs::exists(d / "elsewhere/state.db"));
+  EXPECT_FALSE(fs::exists(d / ".goalkeeper/state.db"));
+  write(d / "bad.yaml", "limits: [1, 2\n");
+  Result b = run({"status", "--config", "bad.yaml"}, in(d));
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_NE(b.err.find("--config bad.yaml:"), std::string::npos) << b.err;
+}
+
 }  // namespace
 }  // namespace gk::runner_test

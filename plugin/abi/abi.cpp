@@ -2,6 +2,7 @@
 // into a status code plus a thread-local message (libgit2 style). Nothing C++ crosses it.
 #include <goalkeeper/goalkeeper.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -23,10 +24,15 @@ struct gk_plugin {
 
 namespace {
 
-thread_local std::string last_error;
+// A fixed buffer rather than a std::string: a thread_local with a destructor in a library that
+// hosts dlclose() is a known source of crashes at thread or process exit.
+constexpr size_t kErrorCapacity = 4096;
+thread_local char last_error[kErrorCapacity];
 
-int set_error(int code, std::string message) {
-  last_error = std::move(message);
+int set_error(int code, const std::string &message) {
+  size_t n = std::min(message.size(), kErrorCapacity - 1);
+  std::memcpy(last_error, message.data(), n);
+  last_error[n] = '\0';
   return code;
 }
 

@@ -1,6 +1,7 @@
 // One pipeline step: reclaim orphans, fire due timers, activate gates and reviews, dispatch ready
 // work, then hand the host every decision that is now durable. Nothing here scans all tasks:
 // the work is proportional to what is due, ready or running.
+#include <algorithm>
 #include <climits>
 
 #include "core/engine.hpp"
@@ -91,7 +92,13 @@ json::object Engine::step(const json::object &input) {
     int32_t only_goal = only ? find_goal(*only) : -1;
     check_alive_jobs();
     run_due_timers();
-    int cap = static_cast<int>(std::min<int64_t>(capacity, INT_MAX));
+    // capacity bounds every run_job of this step: jobs offered before (not yet started) come
+    // first, new dispatches take what is left.
+    int64_t reoffers = 0;
+    for (int32_t gi = 0; gi < static_cast<int32_t>(model_.goals.size()); ++gi)
+      if (only_goal < 0 || gi == only_goal) reoffers += static_cast<int64_t>(model_.goals[gi].offered.size());
+    int cap = static_cast<int>(std::clamp<int64_t>(capacity - reoffers, 0, INT_MAX));
+    int64_t emit_left = capacity;
     json::array actions;
     json::array goals;
     for (auto &[key, reason] : model_.cancels) {
@@ -108,6 +115,8 @@ json::object Engine::step(const json::object &input) {
       dispatch(g, cap);
       std::vector<TaskIndex> offered(g.offered.begin(), g.offered.end());
       for (TaskIndex i : offered) {
+        if (emit_left <= 0) break;
+        --emit_left;
         try {
           actions.push_back(run_job_action(i));
         } catch (const Error &e) {

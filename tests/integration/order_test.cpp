@@ -214,3 +214,21 @@ goals:
   EXPECT_EQ(Host::run_keys(s), std::vector<std::string>{"g/work#1"});
   EXPECT_EQ(h.status_of("g", "wait"), "active");
 }
+
+TEST(Order, CapacityBoundsReofferedJobsAsWellAsNewOnes) {
+  Host h(R"({"limits": {"max_parallel": 100}})");
+  std::string yaml = "version: 1\ngoals:\n  - id: g\n    parallel: true\n    run: [\"true\"]\n"
+                     "    session_policy: spawn\n    tasks:\n";
+  for (int i = 0; i < 20; ++i) yaml += "      - {id: t" + std::to_string(i) + "}\n";
+  h.load(yaml);
+  h.start("g");
+  auto first = Host::run_keys(h.step(R"({"capacity": 5})"));
+  ASSERT_EQ(first.size(), 5u);
+  // Nothing was started: the same five come again, and nothing new joins them.
+  auto again = Host::run_keys(h.step(R"({"capacity": 5})"));
+  EXPECT_EQ(std::set<std::string>(again.begin(), again.end()),
+            std::set<std::string>(first.begin(), first.end()));
+  h.started(first[0]);
+  h.started(first[1]);
+  EXPECT_EQ(Host::run_keys(h.step(R"({"capacity": 5})")).size(), 5u);
+}

@@ -116,7 +116,7 @@ GK_API const char *gk_version(void) {
 }
 
 GK_API const char *gk_last_error(void) {
-  return last_error.c_str();
+  return last_error;
 }
 
 GK_API void gk_free(char *s) {

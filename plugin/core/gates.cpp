@@ -87,13 +87,15 @@ void Engine::deactivate_gate(TaskIndex i) {
 void Engine::resolve_gate_part(TaskIndex i, const std::string &path, bool pass,
                                const json::value &artifacts) {
   Task &t = model_.tasks[i];
-  auto &parts = t.gate["parts"];
-  if (!parts.is_object()) parts = json::object{};
+  if (json::value *p = t.gate.if_contains("parts"); !p || !p->is_object())
+    t.gate["parts"] = json::object{};
+  // Both references are taken after the last insertion into t.gate (an insertion may rehash it).
+  auto &parts = t.gate.at("parts");
   parts.as_object()[path] = {{"status", pass ? "pass" : "fail"}, {"artifacts", artifacts}};
   dirty(i);
-  const auto &config = t.gate["config"];
-  Verdict v = config.is_object() ? evaluate_gate(config.as_object(), parts.as_object())
-                                 : (pass ? Verdict::pass : Verdict::fail);
+  const json::value *config = t.gate.if_contains("config");
+  Verdict v = config && config->is_object() ? evaluate_gate(config->as_object(), parts.as_object())
+                                            : (pass ? Verdict::pass : Verdict::fail);
   if (v == Verdict::wait) return;
   // Gather what the parts said: a failure carries the failed parts' artifacts.
   json::object gathered;

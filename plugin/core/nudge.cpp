@@ -79,19 +79,19 @@ json::object Engine::nudge(const GateNudge &n, int64_t budget_ms) {
       Task &t = model_.tasks[i];
       const auto *config = t.gate.if_contains("config");
       if (!config || !config->is_object()) continue;
-      json::object *polls = t.gate.contains("polls") && t.gate["polls"].is_object()
-                                ? &t.gate["polls"].as_object()
-                                : nullptr;
+      // Lookups only (if_contains): operator[] may rehash the object and move `config`.
+      json::value *pv = t.gate.if_contains("polls");
+      json::object *polls = pv && pv->is_object() ? &pv->as_object() : nullptr;
+      json::value *parts = t.gate.if_contains("parts");
       bool hit = false;
       for (const GateLeaf &leaf : gate_leaves(config->as_object())) {
         json::object *poll = nullptr;
-        if (polls && polls->contains(leaf.path) && (*polls)[leaf.path].is_object())
-          poll = &(*polls)[leaf.path].as_object();
+        if (json::value *p = polls ? polls->if_contains(leaf.path) : nullptr; p && p->is_object())
+          poll = &p->as_object();
         if (!part_matches(*leaf.config, poll, q, repo)) continue;
         hit = true;
         if (poll) (*poll)["next_ms"] = now_;
-        if (q.restart && t.gate.contains("parts") && t.gate["parts"].is_object())
-          t.gate["parts"].as_object().erase(leaf.path);
+        if (q.restart && parts && parts->is_object()) parts->as_object().erase(leaf.path);
       }
       if (!hit) continue;
       Goal &g = model_.goals[t.goal];

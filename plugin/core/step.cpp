@@ -96,7 +96,8 @@ json::object Engine::step(const json::object &input) {
     // first, new dispatches take what is left.
     int64_t reoffers = 0;
     for (int32_t gi = 0; gi < static_cast<int32_t>(model_.goals.size()); ++gi)
-      if (only_goal < 0 || gi == only_goal) reoffers += static_cast<int64_t>(model_.goals[gi].offered.size());
+      if (only_goal < 0 || gi == only_goal)
+        reoffers += static_cast<int64_t>(model_.goals[gi].offered.size());
     int cap = static_cast<int>(std::clamp<int64_t>(capacity - reoffers, 0, INT_MAX));
     int64_t emit_left = capacity;
     json::array actions;

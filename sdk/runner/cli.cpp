@@ -52,6 +52,35 @@ const std::vector<CommandSpec> &command_specs() {
         "goalkeeper run goals.yaml --goal land-login-fix --state /tmp/gk/state.db"},
        1,
        1},
+      {"serve",
+       "serve [FILE.yaml] --listen HOST:PORT [--goal ID] [--jobs N] [--auto-approve] [--spec]",
+       "run goals and receive webhooks, signals and reviews over HTTP",
+       "`run` plus an HTTP/1.1 server in the same process, so a webhook, a signal or a review\n"
+       "advances its goal at once. Endpoints: POST /webhooks/github (GitHub deliveries, checked\n"
+       "against the secret in $GK_WEBHOOK_SECRET), POST /api/signals/resolve,\n"
+       "POST /api/tasks/GOAL/TASK/signal|approve|reject, GET /api/tasks/GOAL/TASK, GET\n"
+       "/api/status, GET /api/events, GET /healthz. /api/* needs Authorization: Bearer with the\n"
+       "token in $GK_SIGNAL_TOKEN (config signals.token_env). While a centaur_review gate\n"
+       "watches, the review bot (config centaur.url) gets a callback URL with a token of its own.\n"
+       "Port 0 picks a free port; the line `listening on HOST:PORT` says which. serve keeps\n"
+       "running after goals finish, until SIGTERM or SIGINT: it stops accepting, finishes the\n"
+       "requests in flight and exits 0. Without FILE it drives the goals already in the state.",
+       {{"listen", "HOST:PORT", "the address to listen on (required), e.g. 127.0.0.1:8080"},
+        {"public-url", "URL", "how the review bot reaches this server (default http://HOST:PORT)"},
+        {"http-threads", "N", "threads serving HTTP (default 2)"},
+        {"max-connections", "N", "connections open at once (default 512); more get 503"},
+        {"goal", "ID", "start and run only this goal"},
+        {"jobs", "N", "run at most N jobs at a time"},
+        {"auto-approve", "", "approve every review as soon as it is asked for"},
+        {"spec", "", "start goals in spec mode: their first job plans the subtasks"}},
+       {"GK_SIGNAL_TOKEN=$(openssl rand -hex 32) GK_WEBHOOK_SECRET=... goalkeeper serve "
+        "pipelines/examples/pr-shepherd.yaml --listen 127.0.0.1:8080",
+        "goalkeeper serve --listen 127.0.0.1:0 --json",
+        "curl -H \"Authorization: Bearer $GK_SIGNAL_TOKEN\" -d "
+        "'{\"type\":\"gh_ci\",\"repo\":\"acme/web\",\"pr\":42,\"status\":\"pass\"}' "
+        "http://127.0.0.1:8080/api/signals/resolve"},
+       0,
+       1},
       {"step",
        "step [FILE.yaml] [--goal ID] [--jobs N] [--auto-approve] [--spec]",
        "one pipeline step: start the jobs due, report the ones that ended, return",

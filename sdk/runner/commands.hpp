@@ -9,6 +9,7 @@ namespace gk::runner {
 
 int cmd_run(const Args &args);     // run_command.cpp
 int cmd_step(const Args &args);    // run_command.cpp
+int cmd_serve(const Args &args);   // serve_command.cpp
 int cmd_status(const Args &args);  // status_command.cpp
 int cmd_events(const Args &args);  // status_command.cpp
 int cmd_logs(const Args &args);    // status_command.cpp

@@ -33,6 +33,7 @@ int dispatch(const Args &args) {
   const std::string &c = args.command;
   if (c == "run") return cmd_run(args);
   if (c == "step") return cmd_step(args);
+  if (c == "serve") return cmd_serve(args);
   if (c == "status") return cmd_status(args);
   if (c == "events") return cmd_events(args);
   if (c == "logs") return cmd_logs(args);

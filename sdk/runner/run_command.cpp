@@ -5,14 +5,13 @@
 
 #include "commands.hpp"
 #include "driver.hpp"
+#include "session.hpp"
 #include "state.hpp"
 
 namespace gk::runner {
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-
-namespace {
 
 // Loads the goal file and returns the ids of its goals (or only --goal, which must be one).
 std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string &file,
@@ -42,32 +41,7 @@ void start_goals(goalkeeper::Handle &state, const std::vector<std::string> &ids,
   for (const auto &id : ids) state.start(id, spec ? R"({"spec":true})" : "");
 }
 
-// Everything run and step share, in the order the plugin needs it: the job registry and the
-// host callbacks exist before gk_open, the state before the driver.
-struct Session {
-  explicit Session(const Args &args)
-      : layout(fs::current_path()),
-        jobs((layout.ensure(), layout.registry())),
-        bridge(jobs, layout, args.has("verbose")),
-        state(open_state(args, bridge.host())),
-        workspaces(fs::current_path(), layout),
-        view(make_view(args.has("json"))) {
-    DriverOptions o;
-    o.goal = args.get("goal");
-    if (auto n = args.get("jobs")) o.max_jobs = parse_count("jobs", *n, 1);
-    o.auto_approve = args.has("auto-approve");
-    o.state_path = state_path_of(open_config(args, false));
-    driver = std::make_unique<Driver>(state, jobs, bridge, workspaces, layout, *view, o);
-  }
-
-  Layout layout;
-  jobs::LocalJobs jobs;
-  HostBridge bridge;
-  goalkeeper::Handle state;
-  Workspaces workspaces;
-  std::unique_ptr<View> view;
-  std::unique_ptr<Driver> driver;
-};
+namespace {
 
 int exit_status(const std::map<std::string, GoalOutcome> &outcomes) {
   bool failed = false, waiting = false;

@@ -39,7 +39,7 @@ void touch(const fs::path &path) {
 
 // Polls cond for up to limit_ms.
 template <typename Cond>
-bool eventually(Cond cond, int64_t limit_ms = 5000) {
+bool eventually(Cond cond, int64_t limit_ms = 15000) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     if (cond()) return true;
@@ -89,7 +89,7 @@ class LocalJobsTest : public ::testing::Test {
           killpg(static_cast<pid_t>(run->get_int("pgid")), SIGKILL);
         }
         // A supervisor exits just after it records the end; reaped here, it leaves no zombie.
-        bool reaped = eventually([&] { return waitpid(supervisor, nullptr, WNOHANG) != 0; }, 2000);
+        bool reaped = eventually([&] { return waitpid(supervisor, nullptr, WNOHANG) != 0; }, 10000);
         if (!reaped && gk::jobs::process_start(supervisor) == run->get_int("supervisor_start")) {
           kill(supervisor, SIGKILL);
           waitpid(supervisor, nullptr, 0);
@@ -178,7 +178,7 @@ TEST_F(LocalJobsTest, TimeoutKillsTheJobAndTheGrandchildItStarted) {
   EXPECT_NE(ends["g/slow#1"].reason.find("timed out"), std::string::npos);
   EXPECT_EQ(ends["g/slow#1"].exit_code, 128 + SIGTERM);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
-  EXPECT_TRUE(eventually([&] { return gone(grandchild); }, 2000));
+  EXPECT_TRUE(eventually([&] { return gone(grandchild); }, 10000));
   EXPECT_NE(read_file(log_for("g/slow#1")).find("timed out"), std::string::npos);
 }
 
@@ -189,12 +189,12 @@ TEST_F(LocalJobsTest, CancelKillsTheJobAndTheGrandchildItStarted) {
   auto grandchild = static_cast<pid_t>(std::stoi(read_file(work_ / "grandchild.pid")));
 
   jobs->cancel("g/long#1", "goal stopped");
-  auto ends = wait_ends(*jobs, {"g/long#1"}, 3000);
+  auto ends = wait_ends(*jobs, {"g/long#1"}, 15000);
   ASSERT_EQ(ends.count("g/long#1"), 1u);
   EXPECT_TRUE(ends["g/long#1"].cancelled);
   EXPECT_FALSE(ends["g/long#1"].timed_out);
   EXPECT_EQ(ends["g/long#1"].reason, "goal stopped");
-  EXPECT_TRUE(eventually([&] { return gone(grandchild); }, 2000));
+  EXPECT_TRUE(eventually([&] { return gone(grandchild); }, 10000));
 
   // Cancelling what ended, or what never existed, changes nothing.
   jobs->cancel("g/long#1", "again");
@@ -209,7 +209,7 @@ TEST_F(LocalJobsTest, AJobThatIgnoresTermIsKilledAfterTheGrace) {
   ASSERT_TRUE(eventually([&] { return fs::exists(work_ / "ready"); }));
   auto asked = std::chrono::steady_clock::now();
   jobs->cancel("g/stubborn#1", "stop");
-  auto ends = wait_ends(*jobs, {"g/stubborn#1"}, 4000);
+  auto ends = wait_ends(*jobs, {"g/stubborn#1"}, 15000);
   ASSERT_EQ(ends.count("g/stubborn#1"), 1u);
   EXPECT_EQ(ends["g/stubborn#1"].exit_code, 128 + SIGKILL);
   EXPECT_TRUE(ends["g/stubborn#1"].cancelled);

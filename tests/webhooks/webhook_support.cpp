@@ -107,8 +107,8 @@ Delivery deliver(gk_plugin *plugin, const json::object &headers, std::string_vie
 Delivery deliver_signed(gk_plugin *plugin, const std::string &event, const json::value &payload,
                         const std::string &delivery) {
   std::string body = json::serialize(payload);
-  return deliver(plugin, signed_headers(event, delivery.empty() ? new_delivery_id() : delivery, body),
-                 body);
+  return deliver(
+      plugin, signed_headers(event, delivery.empty() ? new_delivery_id() : delivery, body), body);
 }
 
 json::array examples(const std::string &event) {
@@ -133,8 +133,9 @@ std::string config_for(const gkfake::FakeGitHub &fake, json::object extra) {
 
 void gate_goal(gktest::Host &h, const std::string &goal, const json::object &wait_for) {
   // YAML flow style accepts JSON.
-  h.load("version: 1\ngoals:\n  - id: " + goal + "\n    tasks:\n      - id: gate\n        wait_for: " +
-             json::serialize(wait_for) + "\n      - {id: after, run: [\"true\"]}\n",
+  h.load("version: 1\ngoals:\n  - id: " + goal +
+             "\n    tasks:\n      - id: gate\n        wait_for: " + json::serialize(wait_for) +
+             "\n      - {id: after, run: [\"true\"]}\n",
          goal + ".yaml");
   h.start(goal);
   h.step();
@@ -145,7 +146,8 @@ size_t total_events(gktest::Host &h) {
   size_t n = 0;
   int64_t after = 0;
   while (true) {
-    auto r = h.query(json::serialize(json::object{{"what", "events"}, {"after", after}, {"limit", 1000}}));
+    auto r = h.query(
+        json::serialize(json::object{{"what", "events"}, {"after", after}, {"limit", 1000}}));
     const auto &events = r.at("events").as_array();
     n += events.size();
     if (events.size() < 1000) break;
@@ -199,8 +201,8 @@ bool contains(const std::string &haystack, const std::string &needle) {
 }
 
 void keep_loopback_off_proxies() {
-  for (const char *proxy : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                            "ALL_PROXY"})
+  for (const char *proxy :
+       {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
     if (const char *v = getenv(proxy); v && *v) {
       add_no_proxy("no_proxy");
       add_no_proxy("NO_PROXY");

@@ -1,0 +1,99 @@
+// The runner's HTTP/1.1 receiver (Boost.Beast on Asio) for webhook relays, bots and people: it
+// knows HTTP, limits and routing, and nothing of goalkeeper. Whoever starts it hands it one
+// Handler (usually a Router, router.hpp) and reaches the plugin from there.
+//
+// Limits, each answered the moment it is crossed:
+//   header size     max_header_bytes (16 KB)            -> 431, connection closed
+//   body size       max_body_bytes (25 MB, GitHub's own) -> 413 as soon as Content-Length says
+//                   so (before the body is read), or when a chunked body grows past it
+//   request time    read_timeout: from the first byte of a request to its last -> 408, closed
+//   idle keep-alive idle_timeout between requests on one connection -> closed
+//   connections     max_connections open at once; one more gets 503 and is closed
+// A client that sends "Expect: 100-continue" gets "100 Continue" only when its body is within
+// the limit, so an oversized upload is refused before it is sent.
+//
+// Threads: `threads` Asio threads run the connections; handlers run on them and may block for a
+// short while (a gk_* call). Each connection is on its own strand.
+//
+// Shutdown (stop()): the listener closes at once (new connections are refused), idle keep-alive
+// connections are closed, requests that already started are read, handled and answered (with
+// "Connection: close"), then the threads return. After `grace` the rest are cut off.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gk::http {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as received: path and query
+  std::string path;    // target without the query, still percent-encoded
+  std::string query;   // after '?', "" when none
+  std::vector<std::pair<std::string, std::string>> headers;  // in order, names as received
+  std::string body;
+  std::string remote;  // "127.0.0.1:54321"
+
+  // The first header with this name (case-insensitive), or "".
+  std::string header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+using Handler = std::function<Response(const Request &)>;
+
+struct Limits {
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 25 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{15000};
+  std::chrono::milliseconds idle_timeout{30000};
+  size_t max_connections = 512;
+};
+
+// {"error": message} with the JSON escaping done.
+Response error_response(int status, std::string_view message);
+// The standard reason phrase ("Not Found"), "" when unknown.
+std::string_view reason_phrase(int status);
+
+class Server {
+ public:
+  // Binds and listens at once (throws std::runtime_error naming the address on failure); serves
+  // after start(). host is a numeric IPv4 or IPv6 address; port 0 picks a free port.
+  Server(const std::string &host, uint16_t port, Handler handler, Limits limits = {},
+         int threads = 1);
+  ~Server();  // stop() with no grace, then joins
+  Server(const Server &) = delete;
+  Server &operator=(const Server &) = delete;
+
+  uint16_t port() const;
+  std::string address() const;  // "127.0.0.1:8080" ("[::1]:8080" for IPv6)
+
+  void start();
+  // Graceful shutdown as described above; blocks until every thread returned. Idempotent.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));
+
+  // Connections open right now, and requests handled so far (for tests and logs).
+  size_t connections() const;
+  uint64_t requests() const;
+
+  struct Impl;  // opaque; public so the connections (in server.cpp) can name it
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// "host:port" -> (host, port); "[::1]:8080" for IPv6. Throws std::invalid_argument with a reason.
+std::pair<std::string, uint16_t> parse_listen(const std::string &text);
+
+}  // namespace gk::http

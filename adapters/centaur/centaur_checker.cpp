@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "core/error.hpp"
+#include "core/signal_match.hpp"
 #include "github/http_client.hpp"
 #include "github/poll_timing.hpp"
 #include "github/secret.hpp"
@@ -16,13 +17,6 @@ namespace gk::centaur {
 namespace json = boost::json;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 int64_t memo_int(const json::object &memo, const char *key) {
   const auto *v = memo.if_contains(key);
@@ -47,7 +41,7 @@ const json::object *review_of(const json::value &body) {
 std::string verdict_of(const json::object &review) {
   for (const char *key : {"status", "verdict", "state", "decision"}) {
     const auto *v = review.if_contains(key);
-    if (v && v->is_string()) return lower(v->as_string());
+    if (v && v->is_string()) return ascii_lower(v->as_string());
   }
   return "";
 }

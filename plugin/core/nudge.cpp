@@ -17,26 +17,6 @@ namespace {
 
 constexpr int64_t kDeliveriesKept = 10'000;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::optional<int64_t> number(const json::value *v) {
-  if (!v) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_string()) {
-    std::string_view s = v->as_string();
-    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
-      return std::nullopt;
-    return std::stoll(std::string(s));
-  }
-  return std::nullopt;
-}
-
 // Does this part of a gate watch what the delivery names?
 bool part_matches(const json::object &leaf, const json::object *poll, const Engine::GateNudge &n,
                   const std::string &repo) {
@@ -46,19 +26,19 @@ bool part_matches(const json::object &leaf, const json::object *poll, const Engi
           n.types.end())
     return false;
   const auto *r = leaf.if_contains("repo");
-  if (!r || !r->is_string() || lower(r->as_string()) != repo) return false;
-  if (auto pr = number(leaf.if_contains("pr"));
+  if (!r || !r->is_string() || ascii_lower(r->as_string()) != repo) return false;
+  if (auto pr = pr_number(leaf.if_contains("pr"));
       pr && std::find(n.prs.begin(), n.prs.end(), *pr) != n.prs.end())
     return true;
   if (n.sha.empty()) return false;
   // Deliveries for forks carry no pull request numbers: match the head commit instead, as the
   // gate's config names it or as its last poll saw it.
   if (const auto *sha = leaf.if_contains("sha"); sha && sha->is_string())
-    return lower(sha->as_string()) == n.sha;
+    return ascii_lower(sha->as_string()) == n.sha;
   if (poll)
     if (const auto *memo = poll->if_contains("memo"); memo && memo->is_object())
       if (const auto *head = memo->as_object().if_contains("head"); head && head->is_string())
-        return lower(head->as_string()) == n.sha;
+        return ascii_lower(head->as_string()) == n.sha;
   return false;
 }
 
@@ -66,8 +46,8 @@ bool part_matches(const json::object &leaf, const json::object *poll, const Engi
 
 json::object Engine::nudge(const GateNudge &n, int64_t budget_ms) {
   GateNudge q = n;
-  std::string repo = lower(q.repo);
-  q.sha = lower(q.sha);
+  std::string repo = ascii_lower(q.repo);
+  q.sha = ascii_lower(q.sha);
   std::vector<std::pair<std::string, std::string>> names;  // matched gates: (goal, task)
   bool duplicate = false;
   mutate([&] {

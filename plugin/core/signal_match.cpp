@@ -10,16 +10,14 @@ namespace gk {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string lower(std::string_view s) {
+std::string ascii_lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
-std::optional<int64_t> as_pr_number(const json::value *v) {
+std::optional<int64_t> pr_number(const json::value *v) {
   if (!v) return std::nullopt;
   if (v->is_int64()) return v->as_int64();
   if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
@@ -37,6 +35,8 @@ std::optional<int64_t> as_pr_number(const json::value *v) {
   return std::nullopt;
 }
 
+namespace {
+
 std::optional<std::string> text_at(const json::object &o, const char *key) {
   const auto *v = o.if_contains(key);
   if (!v || !v->is_string() || v->as_string().empty()) return std::nullopt;
@@ -46,8 +46,8 @@ std::optional<std::string> text_at(const json::object &o, const char *key) {
 // The pull request a leaf config names, from repo + pr or from its pr_url.
 std::optional<std::pair<std::string, int64_t>> leaf_pr(const json::object &leaf) {
   auto repo = text_at(leaf, "repo");
-  auto pr = as_pr_number(leaf.if_contains("pr"));
-  if (repo && pr) return std::make_pair(lower(*repo), *pr);
+  auto pr = pr_number(leaf.if_contains("pr"));
+  if (repo && pr) return std::make_pair(ascii_lower(*repo), *pr);
   if (auto url = text_at(leaf, "pr_url")) return parse_pr_url(*url);
   return std::nullopt;
 }
@@ -118,9 +118,9 @@ std::optional<std::pair<std::string, int64_t>> parse_pr_url(std::string_view url
   for (size_t k = 0; k + 3 < seg.size(); ++k) {
     if (seg[k + 2] != "pull" && seg[k + 2] != "pulls") continue;
     json::value n(seg[k + 3]);
-    auto pr = as_pr_number(&n);
+    auto pr = pr_number(&n);
     if (!pr || seg[k].empty() || seg[k + 1].empty()) continue;
-    return std::make_pair(lower(std::string(seg[k]) + "/" + std::string(seg[k + 1])), *pr);
+    return std::make_pair(ascii_lower(std::string(seg[k]) + "/" + std::string(seg[k + 1])), *pr);
   }
   return std::nullopt;
 }
@@ -140,9 +140,9 @@ SignalQuery parse_signal(const json::object &doc) {
   if (!status || (*status != "pass" && *status != "fail"))
     fail(Errc::invalid, "signal: \"status\" must be \"pass\" or \"fail\"");
   q.pass = *status == "pass";
-  if (auto repo = opt_string(doc, "repo", what)) q.repo = lower(*repo);
+  if (auto repo = opt_string(doc, "repo", what)) q.repo = ascii_lower(*repo);
   if (const auto *pr = doc.if_contains("pr"); pr && !pr->is_null()) {
-    q.pr = as_pr_number(pr);
+    q.pr = pr_number(pr);
     if (!q.pr) fail(Errc::invalid, "signal: \"pr\" must be a pull request number");
   }
   if (auto url = opt_string(doc, "pr_url", what)) {
@@ -154,7 +154,7 @@ SignalQuery parse_signal(const json::object &doc) {
     q.repo = parsed->first;
     q.pr = parsed->second;
   }
-  if (auto sha = opt_string(doc, "sha", what)) q.sha = lower(*sha);
+  if (auto sha = opt_string(doc, "sha", what)) q.sha = ascii_lower(*sha);
   q.key = opt_string(doc, "key", what);
   q.task_id = opt_string(doc, "task_id", what);
   if (const auto *a = doc.if_contains("artifacts"); a && !a->is_null()) {
@@ -178,9 +178,9 @@ bool leaf_matches(const json::object &leaf, const SignalQuery &q) {
   }
   if (q.type == "gh_ci" && q.sha) {
     auto sha = text_at(leaf, "sha");
-    if (sha && lower(*sha) == *q.sha) {
+    if (sha && ascii_lower(*sha) == *q.sha) {
       auto repo = text_at(leaf, "repo");
-      return !q.repo || (repo && lower(*repo) == *q.repo);
+      return !q.repo || (repo && ascii_lower(*repo) == *q.repo);
     }
     return by_pr;
   }

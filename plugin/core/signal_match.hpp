@@ -22,6 +22,11 @@ struct SignalQuery {
   boost::json::object artifacts;
 };
 
+// Repository names and SHAs compare case-insensitively.
+std::string ascii_lower(std::string_view s);
+// A pull request number from a JSON number or a string of digits ("12" or "#12").
+std::optional<int64_t> pr_number(const boost::json::value *v);
+
 // The signal types gates can wait for (compound is a combination, not a signal).
 bool is_signal_type(std::string_view type);
 

@@ -32,7 +32,7 @@ json::object Engine::status_json(const Goal &g) const {
   // Reviews and blocked tasks are rare; the walk is over the goal's tree only on request.
   for (TaskIndex i : subtree(g.root)) {
     const Task &t = model_.tasks[i];
-    if (!t.is_leaf() && !t.id.empty()) continue;
+    if (!t.is_leaf()) continue;  // parents follow their children; the root only plans
     if (t.status == Status::pending_review)
       review.push_back({{"task_id", t.id.empty() ? g.id : t.id}, {"title", t.def->title}});
     if (t.status == Status::blocked)

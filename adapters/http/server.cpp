@@ -177,7 +177,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<uint32_t>(
         std::min<size_t>(limits().max_header_bytes, std::numeric_limits<uint32_t>::max())));
     parser_->body_limit(limits().max_body_bytes);
-    stream_.expires_after(limits().read_timeout);
+    // The request timer cancels the read (it does not close the socket, as the stream's own
+    // expiry would), so the client still gets a 408.
+    stream_.expires_never();
+    timed_out_ = false;
+    timer_.expires_after(limits().read_timeout);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->phase_ != Phase::reading) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
     bhttp::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
@@ -185,15 +195,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   bool read_failed(beast::error_code ec) {
     if (!ec) return false;
-    if (ec == bhttp::error::body_limit) {
+    timer_.cancel();
+    if (timed_out_) {
+      send_error(408, "the request was not received within " +
+                          std::to_string(limits().read_timeout.count()) + " ms");
+    } else if (ec == bhttp::error::body_limit) {
       send_error(413, "the request body is larger than " + std::to_string(limits().max_body_bytes) +
                           " bytes");
     } else if (ec == bhttp::error::header_limit) {
       send_error(431, "the request headers are larger than " +
                           std::to_string(limits().max_header_bytes) + " bytes");
-    } else if (ec == beast::error::timeout) {
-      send_error(408, "the request was not received within " +
-                          std::to_string(limits().read_timeout.count()) + " ms");
     } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       send_error(400, "malformed HTTP request: " + ec.message());
@@ -230,6 +241,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void handle() {
+    timer_.cancel();
     phase_ = Phase::handling;
     auto msg = parser_->release();
     parser_.reset();
@@ -303,6 +315,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void close() {
     phase_ = Phase::closing;
+    timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
@@ -313,6 +326,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  net::steady_timer timer_{stream_.get_executor()};
+  bool timed_out_ = false;
   Phase phase_ = Phase::idle;
 };
 

@@ -47,6 +47,7 @@ class Stmt {
  public:
   Stmt() = default;
   Stmt(const Db &db, sqlite3_stmt *s) : db_(&db), stmt_(s) {}
+  explicit operator bool() const { return stmt_ != nullptr; }
 
   Stmt &bind(int i, int64_t v);
   Stmt &bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }

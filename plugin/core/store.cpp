@@ -301,21 +301,20 @@ void Store::delete_cancel(std::string_view job_key) {
 }
 
 bool Store::remember_delivery(std::string_view id, int64_t now_ms, int64_t keep) {
-  auto seen = db_.prepare("SELECT 1 FROM deliveries WHERE id=?1");
-  seen.bind(1, id);
-  bool known = seen.step();
-  seen.reset();
-  if (known) return false;
-  db_.prepare("INSERT INTO deliveries(id, received_ms) VALUES(?1, ?2)")
-      .bind(1, id)
-      .bind(2, now_ms)
-      .run();
-  // Bounded retention: only the newest `keep` deliveries are remembered.
-  db_.prepare(
-         "DELETE FROM deliveries WHERE received_ms < (SELECT received_ms FROM deliveries "
-         "ORDER BY received_ms DESC LIMIT 1 OFFSET ?1)")
-      .bind(1, keep)
-      .run();
+  if (!remember_delivery_)
+    remember_delivery_ =
+        db_.prepare("INSERT OR IGNORE INTO deliveries(id, received_ms) VALUES(?1, ?2)");
+  remember_delivery_.bind(1, id).bind(2, now_ms).run();
+  if (db_.changes() == 0) return false;
+  // Bounded retention: only about the newest `keep` deliveries are remembered. Pruning walks the
+  // index, so it runs once every 256 deliveries rather than on each.
+  if (db_.last_insert_rowid() % 256 == 0) {
+    if (!prune_deliveries_)
+      prune_deliveries_ = db_.prepare(
+          "DELETE FROM deliveries WHERE received_ms < (SELECT received_ms FROM deliveries "
+          "ORDER BY received_ms DESC LIMIT 1 OFFSET ?1)");
+    prune_deliveries_.bind(1, keep).run();
+  }
   return true;
 }
 

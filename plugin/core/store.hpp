@@ -50,6 +50,7 @@ class Store {
   sql::Db db_;
   int64_t data_version_ = -1;
   sql::Stmt data_version_stmt_, update_task_, insert_task_, update_goal_, insert_event_;
+  sql::Stmt remember_delivery_, prune_deliveries_;  // prepared on first use
 };
 
 }  // namespace gk

@@ -53,12 +53,14 @@ HostBridge::HostBridge(jobs::LocalJobs &jobs, const Layout &layout, bool verbose
 }
 
 std::vector<jobs::JobEnd> HostBridge::take_stash() {
+  std::lock_guard lock(mutex_);
   return std::exchange(stash_, {});
 }
 
 int HostBridge::job_alive(void *ctx, const char *job_key) {
   auto *self = static_cast<HostBridge *>(ctx);
   const std::string key = job_key;
+  std::lock_guard lock(self->mutex_);
   int r = self->jobs_.alive(key);
   if (r != 0 || self->reported_.count(key)) return r;
   // It ended, but its end may not be reported yet (it ended after this pass reaped): then it

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,7 +33,10 @@ class HostBridge {
 
   // Ends reaped inside job_alive, to be reported after the step.
   std::vector<jobs::JobEnd> take_stash();
-  void mark_reported(const std::string &job_key) { reported_.insert(job_key); }
+  void mark_reported(const std::string &job_key) {
+    std::lock_guard lock(mutex_);
+    reported_.insert(job_key);
+  }
 
  private:
   static int job_alive(void *ctx, const char *job_key);
@@ -41,6 +45,9 @@ class HostBridge {
   gk_host host_;
   jobs::LocalJobs &jobs_;
   const Layout &layout_;
+  // The plugin calls job_alive only inside gk_step (the step loop's thread), but `serve` shares
+  // the handle with HTTP threads, so the stash is guarded anyway.
+  std::mutex mutex_;
   std::vector<jobs::JobEnd> stash_;
   std::set<std::string> reported_;
 };

@@ -53,8 +53,7 @@ size_t collect_header(char *data, size_t size, size_t count, void *user) {
 }  // namespace
 
 HttpResult http(const std::string &method, const std::string &url,
-                const std::vector<std::string> &headers, const std::string &body,
-                long timeout_ms) {
+                const std::vector<std::string> &headers, const std::string &body, long timeout_ms) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   HttpResult r;
@@ -74,7 +73,8 @@ HttpResult http(const std::string &method, const std::string &url,
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
-  if (method != "GET" && method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method != "GET" && method != "POST")
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
   CURLcode rc = curl_easy_perform(c);
   if (rc == CURLE_OK) {
     long status = 0;
@@ -110,9 +110,8 @@ std::string new_delivery_id() {
   static std::atomic<uint64_t> counter{0};
   std::random_device rd;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-a%03x-%012llx", rd(), rd() & 0xffff,
-                rd() & 0xfff, rd() & 0xfff,
-                static_cast<unsigned long long>(++counter) ^ (uint64_t(rd()) << 16));
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-a%03x-%012llx", rd(), rd() & 0xffff, rd() & 0xfff,
+                rd() & 0xfff, static_cast<unsigned long long>(++counter) ^ (uint64_t(rd()) << 16));
   return buf;
 }
 
@@ -200,7 +199,8 @@ int Serve::stop(std::chrono::milliseconds within) {
 std::string goal_state(const Serve &s, const std::string &goal) {
   auto r = http("GET", s.url("/api/status?goal=" + goal), {bearer()});
   if (r.status != 200) return "";
-  for (const auto &g : r.json().at("goals").as_array())
+  const json::value status = r.json();
+  for (const auto &g : status.at("goals").as_array())
     if (g.at("goal_id").as_string() == goal) return std::string(g.at("state").as_string());
   return "";
 }
@@ -239,13 +239,17 @@ bool RawClient::send(const std::string &bytes) {
 
 std::string RawClient::read_all(std::chrono::milliseconds within) {
   std::string out;
+  eof_ = false;
   auto until = std::chrono::steady_clock::now() + within;
   while (std::chrono::steady_clock::now() < until) {
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, 50) <= 0) continue;
     char buf[4096];
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) break;
+    if (n <= 0) {
+      eof_ = true;
+      break;
+    }
     out.append(buf, static_cast<size_t>(n));
   }
   return out;

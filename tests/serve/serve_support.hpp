@@ -52,12 +52,12 @@ std::vector<std::string> delivery_headers(const std::string &event, const std::s
 json::object fixture(const std::string &event, size_t index);
 
 struct ServeOptions {
-  std::string goal_yaml;                    // written to goals.yaml ("" = no file argument)
-  json::object config;                      // written to config.json and passed with --config
-  std::vector<std::string> args;            // more arguments
-  std::map<std::string, std::string> env;   // added (a value "" removes the variable)
-  bool signal_token = true;                 // GK_SIGNAL_TOKEN set to kSignalToken
-  bool webhook_secret = true;               // GK_WEBHOOK_SECRET set to kWebhookSecret
+  std::string goal_yaml;                   // written to goals.yaml ("" = no file argument)
+  json::object config;                     // written to config.json and passed with --config
+  std::vector<std::string> args;           // more arguments
+  std::map<std::string, std::string> env;  // added (a value "" removes the variable)
+  bool signal_token = true;                // GK_SIGNAL_TOKEN set to kSignalToken
+  bool webhook_secret = true;              // GK_WEBHOOK_SECRET set to kWebhookSecret
 };
 
 // `goalkeeper serve` in dir, started by the constructor, which waits (bounded) for its port.
@@ -103,9 +103,11 @@ class RawClient {
   bool send(const std::string &bytes);
   // Reads until the peer closes or `within` passes.
   std::string read_all(std::chrono::milliseconds within);
+  bool eof() const { return eof_; }  // the last read_all ended because the peer closed
 
  private:
   int fd_ = -1;
+  bool eof_ = false;
 };
 
 // Whether a TCP connection to 127.0.0.1:port is accepted.

@@ -1,0 +1,126 @@
+// The HTTP receiver (adapters/http) in process, with limits small enough to test quickly: request
+// time, idle keep-alive, graceful stop with a handler still running, routing and tokens.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "http/auth.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "serve_support.hpp"
+
+namespace gkserve {
+namespace {
+
+using namespace std::chrono_literals;
+namespace http_ = gk::http;
+
+http_::Response ok(std::string body) {
+  http_::Response r;
+  r.content_type = "text/plain";
+  r.body = std::move(body);
+  return r;
+}
+
+TEST(HttpServer, ARequestNotReceivedInTimeIs408) {
+  http_::Limits limits;
+  limits.read_timeout = 300ms;
+  http_::Server server(
+      "127.0.0.1", 0, [](const http_::Request &) { return ok("hi"); }, limits);
+  server.start();
+  RawClient c(server.port());
+  ASSERT_TRUE(c.connected());
+  c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+  auto t0 = std::chrono::steady_clock::now();
+  std::string answer = c.read_all(3s);
+  EXPECT_NE(answer.find(" 408 "), std::string::npos) << answer;
+  EXPECT_TRUE(c.eof());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  server.stop();
+}
+
+TEST(HttpServer, IdleKeepAliveConnectionsAreClosed) {
+  http_::Limits limits;
+  limits.idle_timeout = 200ms;
+  http_::Server server(
+      "127.0.0.1", 0, [](const http_::Request &) { return ok("hi"); }, limits);
+  server.start();
+  RawClient c(server.port());
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string answer = c.read_all(2s);
+  EXPECT_NE(answer.find(" 200 "), std::string::npos);
+  EXPECT_TRUE(c.eof());  // closed after the idle time, without a second request
+  EXPECT_EQ(server.requests(), 1u);
+  server.stop();
+}
+
+TEST(HttpServer, StopWaitsForTheHandlerInFlightAndRefusesNewConnections) {
+  std::atomic<bool> entered{false};
+  http_::Server server(
+      "127.0.0.1", 0,
+      [&](const http_::Request &) {
+        entered = true;
+        std::this_thread::sleep_for(400ms);
+        return ok("finished");
+      },
+      {}, 2);
+  server.start();
+  const int port = server.port();
+  RawClient c(port);
+  c.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  while (!entered) std::this_thread::sleep_for(5ms);
+  std::thread stopper([&] { server.stop(5000ms); });
+  std::string answer = c.read_all(3s);
+  stopper.join();
+  EXPECT_NE(answer.find(" 200 "), std::string::npos) << answer;
+  EXPECT_NE(answer.find("finished"), std::string::npos);
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos);
+  EXPECT_FALSE(can_connect(port));
+}
+
+TEST(HttpServer, RouterDecodesPlaceholdersAndAnswers404And405) {
+  http_::Router router;
+  router.add("GET", "/a/{x}/b",
+             [](const http_::Request &, const http_::RouteMatch &m) { return ok(m.param("x")); });
+  http_::Request req;
+  req.method = "GET";
+  req.path = "/a/g%2Ft/b";
+  EXPECT_EQ(router(req).body, "g/t");
+  req.path = "/a//b";
+  EXPECT_EQ(router(req).status, 404);
+  req.path = "/a/%4/b";
+  EXPECT_EQ(router(req).status, 400);
+  req.method = "POST";
+  req.path = "/a/x/b";
+  auto r = router(req);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(http_::query_param("goal=a%20b&after=3", "goal").value_or(""), "a b");
+  EXPECT_FALSE(http_::query_param("goal=a", "after").has_value());
+  EXPECT_EQ(http_::percent_encode("g/t x"), "g%2Ft%20x");
+}
+
+TEST(HttpServer, BearerTokensAndConstantTimeCompare) {
+  http_::Request req;
+  req.headers = {{"authorization", "  BEARER   abc  "}};
+  EXPECT_EQ(http_::bearer_token(req).value_or(""), "abc");
+  req.headers = {{"Authorization", "Basic abc"}};
+  EXPECT_FALSE(http_::bearer_token(req).has_value());
+  req.headers = {{"Authorization", "Bearer"}};
+  EXPECT_FALSE(http_::bearer_token(req).has_value());
+  EXPECT_TRUE(http_::constant_time_equal("secret", "secret"));
+  EXPECT_FALSE(http_::constant_time_equal("secreT", "secret"));
+  EXPECT_FALSE(http_::constant_time_equal("secre", "secret"));
+  EXPECT_FALSE(http_::constant_time_equal("secrets", "secret"));
+  EXPECT_FALSE(http_::constant_time_equal("", ""));  // an empty token never matches
+  auto a = http_::random_token(), b = http_::random_token();
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_NE(a, b);
+  EXPECT_THROW(http_::parse_listen("nowhere"), std::invalid_argument);
+  EXPECT_EQ(http_::parse_listen("[::1]:80").first, "::1");
+  EXPECT_EQ(http_::parse_listen("localhost:0").first, "127.0.0.1");
+  EXPECT_THROW(http_::parse_listen("127.0.0.1:70000"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace gkserve

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,6 +91,15 @@ fs::path resolve_program(const std::string &arg0, const fs::path &workdir,
   throw std::runtime_error("program " + arg0 + " not found in PATH");
 }
 
+// The log's directory, made when missing, lets this user create files in it. Sets errno when not.
+bool log_dir_writable(const fs::path &dir) {
+  if (faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) == 0) return true;
+  if (errno != ENOENT) return false;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  return faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) == 0;
+}
+
 void check_text(const std::string &text, const std::string &what) {
   if (text.find('\0') != std::string::npos) {
     throw std::runtime_error(what + " contains a NUL character");
@@ -103,6 +113,28 @@ struct Probe {
   JobEnd end;
   bool orphan = false;  // running, but its supervisor is gone
   pid_t pgid = 0;
+  int64_t timeout_s = 0;   // of an orphan
+  int64_t started_ms = 0;  // of an orphan
+  bool reported = false;   // ended and acknowledged, as a registry of an older layout says
+};
+
+// PATH entries that are all absolute make a lookup independent of the job's workdir.
+bool absolute_search_path(const std::string &search_path) {
+  size_t begin = 0;
+  while (begin <= search_path.size()) {
+    size_t end = search_path.find(':', begin);
+    if (end == std::string::npos) end = search_path.size();
+    if (end == begin || search_path[begin] != '/') return false;
+    begin = end + 1;
+  }
+  return true;
+}
+
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
 };
 
 JobEnd end_from(const std::string &key, const Record &record) {
@@ -120,7 +152,8 @@ JobEnd end_from(const std::string &key, const Record &record) {
 struct LocalJobs::Impl {
   struct Entry {
     std::string name;
-    bool ended = false;  // handed out by this object's reap(), or acknowledged earlier
+    bool ended = false;     // handed out by this object's reap(), or acknowledged earlier
+    bool reported = false;  // acknowledged (by any runner, as far as this object knows)
     int64_t orphan_kill_at = -1;
   };
 
@@ -131,15 +164,24 @@ struct LocalJobs::Impl {
   int inotify_fd = -1;
   std::mutex mutex;
   std::map<std::string, Entry> jobs;
+  // Programs found in PATH, by name and PATH (only PATHs of absolute entries): a job start
+  // checks the one it found before instead of looking through PATH again.
+  std::map<std::pair<std::string, std::string>, fs::path> programs;
 
   fs::path file(const std::string &name, const char *kind) const { return dir / (name + kind); }
 
-  Entry &entry(const std::string &key) {
+  // known: the job's file when the caller has just read it.
+  Entry &entry(const std::string &key, const JobFile *known = nullptr) {
     auto it = jobs.find(key);
     if (it == jobs.end()) {
       std::string name = safe_name(key);
-      bool reported = fs::exists(file(name, ".reported"));
-      it = jobs.emplace(key, Entry{name, reported}).first;
+      bool reported = false;
+      if (known != nullptr) {
+        reported = known->reported;
+      } else if (auto job = read_job(file(name, ".job"))) {
+        reported = job->reported;
+      }
+      it = jobs.emplace(key, Entry{name, reported, reported}).first;
     }
     return it->second;
   }
@@ -147,34 +189,90 @@ struct LocalJobs::Impl {
   Probe probe(const std::string &key, const std::string &name) {
     Probe p;
     fs::path claim = file(name, ".job");
-    std::error_code ec;
-    if (!fs::exists(claim, ec)) return p;
-    if (auto end = read_record(file(name, ".end"))) {
+    Fd fd{open(claim.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (fd.fd < 0) return p;
+    auto job = read_job(fd.fd);
+    if (!job) return p;
+    if (job->end) {
       p.state = State::ended;
-      p.end = end_from(key, *end);
+      p.end = end_from(key, *job->end);
       return p;
     }
-    if (lock_held(claim)) {
-      p.state = State::running;
-      return p;
+    // The supervisor holds the claim's lock while it lives.
+    if (flock(fd.fd, LOCK_SH | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        p.state = State::running;
+        return p;
+      }
+    } else {
+      flock(fd.fd, LOCK_UN);
     }
-    // The supervisor writes the end before it lets go of the lock: look again.
-    if (auto end = read_record(file(name, ".end"))) {
+    // The supervisor appends the end before it lets go of the lock: look again.
+    job = read_job(fd.fd);
+    if (!job) return p;
+    if (job->end) {
       p.state = State::ended;
-      p.end = end_from(key, *end);
+      p.end = end_from(key, *job->end);
       return p;
     }
-    auto run = read_record(file(name, ".run"));
+    // A registry written before run and end lines went into the claim keeps them in files of
+    // their own (read only here, where a claim looks lost): an upgrade loses no job.
+    if (auto legacy = read_record(file(name, ".end"))) {
+      p.state = State::ended;
+      p.end = end_from(key, *legacy);
+      std::error_code ec;
+      p.reported = fs::exists(file(name, ".reported"), ec);
+      return p;
+    }
+    std::optional<Record> run = job->run ? job->run : read_record(file(name, ".run"));
     if (run) {
       int64_t start = run->get_int("start", -1);
       if (start >= 0 && process_start(static_cast<pid_t>(run->get_int("pid"))) == start) {
         p.state = State::running;
         p.orphan = true;
         p.pgid = static_cast<pid_t>(run->get_int("pgid"));
+        p.timeout_s = job->claim.get_int("timeout_s");
+        p.started_ms = run->get_int("started_ms");
         return p;
       }
     }
-    // Nobody holds the claim and nothing says how it ended: record that, once, for every runner.
+    // No supervisor ever ran for this claim: the runner that claimed the key was stopped before
+    // it could start the job, so the job never ran. Start it now under the same claim, which
+    // keeps "one start per key": the claim's lock lets only one runner do it.
+    // Only once per claim (the "adopted" line), so a supervisor that dies at once is not started
+    // over and over.
+    if (!run && !job->adopted) {
+      // The supervisor appends to the claim through the descriptor it inherits: open it for that.
+      Fd rw{open(claim.c_str(), O_RDWR | O_APPEND | O_CLOEXEC)};
+      if (rw.fd >= 0 && flock(rw.fd, LOCK_EX | LOCK_NB) == 0) {
+        job = read_job(rw.fd);
+        if (job && !job->run && !job->end && !job->adopted) {
+          int high_fd = fcntl(rw.fd, F_DUPFD_CLOEXEC, 10);
+          if (high_fd >= 0) {
+            try {
+              append_event(claim, "adopted", Record{});
+              pid_t pid = spawn_supervisor(name, high_fd);
+              close(high_fd);
+              std::lock_guard guard(spawned_mutex);
+              spawned.push_back(pid);
+              p.state = State::running;
+              return p;
+            } catch (const std::exception &) {
+              close(high_fd);  // could not start it: record below that it never ran
+            }
+          }
+        }
+        flock(rw.fd, LOCK_UN);
+        if (job && job->end) {
+          p.state = State::ended;
+          p.end = end_from(key, *job->end);
+          return p;
+        }
+      }
+    }
+    // Nobody holds the claim and nothing says how it ended: record that for every runner (the
+    // first end in the file counts, so runners doing this at once agree on it).
+    std::error_code ec;
     Record lost;
     lost.add("exit_code", run ? 255 : 127);
     lost.add("timed_out", 0);
@@ -182,20 +280,17 @@ struct LocalJobs::Impl {
     lost.add("reason", run ? "its supervisor was killed; the exit status is unknown"
                            : "it never started: the runner stopped while starting it");
     lost.add("ended_ms", wall_ms());
-    write_record_once(file(name, ".end"), lost);
-    auto end = read_record(file(name, ".end"));
+    append_event(claim, "end", lost);
+    job = read_job(fd.fd);
     p.state = State::ended;
-    p.end = end_from(key, end ? *end : lost);
+    p.end = end_from(key, job && job->end ? *job->end : lost);
     return p;
   }
 
-  void enforce_orphan_limits(const std::string &name, Entry &e, const Probe &p) {
+  void enforce_orphan_limits(Entry &e, const Probe &p) {
     int64_t now = steady_ms();
     if (e.orphan_kill_at < 0) {
-      auto claim = read_record(file(name, ".job"));
-      auto run = read_record(file(name, ".run"));
-      int64_t timeout_s = claim ? claim->get_int("timeout_s") : 0;
-      if (timeout_s > 0 && run && wall_ms() >= run->get_int("started_ms") + timeout_s * 1000) {
+      if (p.timeout_s > 0 && wall_ms() >= p.started_ms + p.timeout_s * 1000) {
         killpg(p.pgid, SIGTERM);
         e.orphan_kill_at = now + grace_ms;
       }
@@ -204,12 +299,29 @@ struct LocalJobs::Impl {
     }
   }
 
-  void mark_reported(const std::string &key) {
+  void mark_reported(Entry &e) {
+    if (e.reported) return;
     try {
-      write_record(file(safe_name(key), ".reported"), Record{});
+      append_event(file(e.name, ".job"), "reported", Record{});
+      e.reported = true;
     } catch (const std::exception &) {
       // Not fatal: a later runner hands the end out again, which the plugin ignores.
     }
+  }
+
+  fs::path program_for(const std::string &arg0, const fs::path &workdir,
+                       const std::string &search_path) {
+    if (arg0.find('/') != std::string::npos || !absolute_search_path(search_path)) {
+      return resolve_program(arg0, workdir, search_path);
+    }
+    auto key = std::make_pair(arg0, search_path);
+    if (auto it = programs.find(key); it != programs.end()) {
+      if (is_executable_file(it->second)) return it->second;
+      programs.erase(it);
+    }
+    fs::path found = resolve_program(arg0, workdir, search_path);
+    programs.emplace(std::move(key), found);
+    return found;
   }
 
   bool any_ended() {
@@ -257,18 +369,20 @@ LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supe
   fs::create_directories(impl_->dir);
   impl_->supervise = find_supervise(supervise_path, impl_->supervise_looked);
   impl_->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  // A supervisor appends the end to its claim and then exits, closing the claim it held open for
+  // writing; a runner that records a lost end closes it too.
   if (impl_->inotify_fd >= 0 &&
-      inotify_add_watch(impl_->inotify_fd, impl_->dir.c_str(), IN_MOVED_TO | IN_CREATE) < 0) {
+      inotify_add_watch(impl_->inotify_fd, impl_->dir.c_str(), IN_CLOSE_WRITE) < 0) {
     close(impl_->inotify_fd);
     impl_->inotify_fd = -1;
   }
   for (const auto &item : fs::directory_iterator(impl_->dir)) {
     std::string file = item.path().filename().string();
     if (file.starts_with(".") || !file.ends_with(".job")) continue;
-    auto claim = read_record(item.path());
-    if (!claim || claim->get("key").empty()) continue;
+    auto job = read_job(item.path());
+    if (!job || job->claim.get("key").empty()) continue;
     std::string name = file.substr(0, file.size() - 4);
-    impl_->jobs[claim->get("key")] = Impl::Entry{name, fs::exists(impl_->file(name, ".reported"))};
+    impl_->jobs[job->claim.get("key")] = Impl::Entry{name, job->reported, job->reported};
   }
 }
 
@@ -286,13 +400,12 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   const std::string name = safe_name(spec.job_key);
   const fs::path claim_path = impl_->file(name, ".job");
   std::error_code ec;
-  if (fs::exists(claim_path, ec)) {
-    auto claim = read_record(claim_path);
-    if (claim && claim->get("key") != spec.job_key) {
-      throw std::runtime_error("job key " + spec.job_key + " collides with " + claim->get("key") +
-                               " in the registry");
+  if (auto known = read_job(claim_path)) {
+    if (known->claim.get("key") != spec.job_key) {
+      throw std::runtime_error("job key " + spec.job_key + " collides with " +
+                               known->claim.get("key") + " in the registry");
     }
-    impl_->entry(spec.job_key);
+    impl_->entry(spec.job_key, &*known);
     return StartResult::already_known;
   }
 
@@ -314,15 +427,17 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   } else {
     search_path = "/usr/local/bin:/usr/bin:/bin";
   }
-  const fs::path program = resolve_program(spec.argv[0], workdir, search_path);
+  const fs::path program = impl_->program_for(spec.argv[0], workdir, search_path);
   if (spec.log_path.empty()) throw std::runtime_error("the job has no log path");
   const fs::path log = fs::absolute(spec.log_path);
-  fs::create_directories(log.parent_path(), ec);
-  int log_fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
+  // The job creates its log; here only whether it could: an existing log opens for writing, or
+  // its directory exists (made here when missing) and takes new files.
+  int log_fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (log_fd >= 0) {
+    close(log_fd);
+  } else if (errno != ENOENT || !log_dir_writable(log.parent_path())) {
     throw std::runtime_error("cannot open log " + log.string() + ": " + std::strerror(errno));
   }
-  close(log_fd);
 
   Record claim;
   claim.add("key", spec.job_key);
@@ -343,7 +458,7 @@ StartResult LocalJobs::start(const JobSpec &spec) {
 
   int lock_fd = -1;
   // Another runner on the same registry may have claimed the key since we looked.
-  if (!write_record_once(claim_path, claim, &lock_fd)) {
+  if (!create_claim(claim_path, claim, &lock_fd)) {
     impl_->entry(spec.job_key);
     return StartResult::already_known;
   }
@@ -382,9 +497,10 @@ void LocalJobs::cancel(const std::string &job_key, const std::string &reason) {
     impl_->entry(job_key).orphan_kill_at = steady_ms() + impl_->grace_ms;
     return;
   }
-  // Before its .run record the supervisor has not forked yet and reads the request itself.
-  auto run = read_record(impl_->file(name, ".run"));
-  if (!run) return;
+  // Before its run line the supervisor has not forked yet and reads the request itself.
+  auto job = read_job(impl_->file(name, ".job"));
+  if (!job || !job->run) return;
+  const Record *run = &*job->run;
   auto pid = static_cast<pid_t>(run->get_int("supervisor_pid"));
   int64_t start = run->get_int("supervisor_start", -1);
   if (start >= 0 && process_start(pid) == start) kill(pid, SIGUSR1);
@@ -392,10 +508,17 @@ void LocalJobs::cancel(const std::string &job_key, const std::string &reason) {
 
 void LocalJobs::acknowledge(const std::string &job_key) {
   std::lock_guard lock(impl_->mutex);
-  std::error_code ec;
-  if (!fs::exists(impl_->file(safe_name(job_key), ".job"), ec)) return;
-  impl_->entry(job_key).ended = true;
-  impl_->mark_reported(job_key);
+  auto it = impl_->jobs.find(job_key);
+  if (it == impl_->jobs.end()) {
+    auto job = read_job(impl_->file(safe_name(job_key), ".job"));
+    if (!job) return;
+    Impl::Entry &e = impl_->entry(job_key, &*job);
+    e.ended = true;
+    impl_->mark_reported(e);
+    return;
+  }
+  it->second.ended = true;
+  impl_->mark_reported(it->second);
 }
 
 std::vector<JobEnd> LocalJobs::reap() {
@@ -407,9 +530,13 @@ std::vector<JobEnd> LocalJobs::reap() {
     Probe p = impl_->probe(key, e.name);
     if (p.state == State::ended) {
       e.ended = true;
+      if (p.reported) {
+        e.reported = true;
+        continue;
+      }
       ends.push_back(p.end);
     } else if (p.state == State::running && p.orphan) {
-      impl_->enforce_orphan_limits(e.name, e, p);
+      impl_->enforce_orphan_limits(e, p);
     }
   }
   return ends;
@@ -448,7 +575,7 @@ void LocalJobs::wait_any(int64_t timeout_ms) {
     }
     int64_t remaining = deadline - steady_ms();
     if (remaining <= 0) return;
-    // inotify wakes us the moment an .end appears; the cap also notices supervisors that died.
+    // inotify wakes us the moment a supervisor ends; the cap also notices ones that died.
     int slice = static_cast<int>(std::min<int64_t>(remaining, impl_->inotify_fd >= 0 ? 250 : 20));
     if (impl_->inotify_fd < 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(slice));

@@ -61,12 +61,12 @@ int open_temp(const fs::path &target, fs::path &temp) {
   static std::atomic<uint64_t> counter{0};
   temp = target.parent_path() /
          (".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1)));
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int fd = open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error(errno_text("cannot create", temp));
   return fd;
 }
 
-void write_all(int fd, const std::string &text, const fs::path &temp) {
+void write_all(int fd, const std::string &text, const fs::path &temp, bool unlink_temp = true) {
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = write(fd, text.data() + done, text.size() - done);
@@ -74,7 +74,7 @@ void write_all(int fd, const std::string &text, const fs::path &temp) {
     if (n < 0) {
       std::string message = errno_text("cannot write", temp);
       close(fd);
-      unlink(temp.c_str());
+      if (unlink_temp) unlink(temp.c_str());
       throw std::runtime_error(message);
     }
     done += static_cast<size_t>(n);
@@ -172,20 +172,72 @@ void write_record(const fs::path &path, const Record &record) {
   }
 }
 
-bool write_record_once(const fs::path &path, const Record &record, int *lock_fd) {
+namespace {
+
+// The unnamed-file way: no name exists until linkat, so only the link takes the directory's lock.
+// -1 with errno when the file system or the kernel does not support it.
+int open_unnamed(const fs::path &dir) {
+#ifdef O_TMPFILE
+  return open(dir.c_str(), O_TMPFILE | O_RDWR | O_APPEND | O_CLOEXEC, 0600);
+#else
+  (void)dir;
+  errno = EOPNOTSUPP;
+  return -1;
+#endif
+}
+
+bool unnamed_unsupported(int err) {
+  return err == EOPNOTSUPP || err == EISDIR || err == EINVAL || err == ENOENT;
+}
+
+}  // namespace
+
+bool create_claim(const fs::path &path, const Record &record, int *lock_fd) {
+  const std::string text = record.text();
   fs::path temp;
-  int fd = open_temp(path, temp);
-  write_all(fd, record.text(), temp);
-  // Locked before the name appears, so nobody can see the claim without its lock.
-  if (lock_fd != nullptr && flock(fd, LOCK_EX) != 0) {
-    std::string message = errno_text("cannot lock", temp);
-    close(fd);
-    unlink(temp.c_str());
-    throw std::runtime_error(message);
+  int fd = open_unnamed(path.parent_path());
+  bool unnamed = fd >= 0;
+  if (!unnamed) {
+    if (!unnamed_unsupported(errno)) throw std::runtime_error(errno_text("cannot create", path));
+    fd = open_temp(path, temp);
+    // The supervisor appends to the claim through this descriptor.
+    if (fcntl(fd, F_SETFL, O_APPEND) != 0) {
+      std::string message = errno_text("cannot set up", temp);
+      close(fd);
+      unlink(temp.c_str());
+      throw std::runtime_error(message);
+    }
   }
-  int linked = link(temp.c_str(), path.c_str());
-  int link_errno = errno;
-  unlink(temp.c_str());
+  auto fail = [&](const std::string &message) {
+    close(fd);
+    if (!unnamed) unlink(temp.c_str());
+    throw std::runtime_error(message);
+  };
+  write_all(fd, text, unnamed ? path : temp, !unnamed);
+  // Locked before the name appears, so nobody can see the claim without its lock.
+  if (lock_fd != nullptr && flock(fd, LOCK_EX) != 0) fail(errno_text("cannot lock", path));
+  int linked = 0;
+  int link_errno = 0;
+  if (unnamed) {
+    std::string self = "/proc/self/fd/" + std::to_string(fd);
+    linked = linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+    link_errno = errno;
+    if (linked != 0 && link_errno != EEXIST) {
+      // No /proc, or a file system that cannot link an unnamed file: the named way.
+      close(fd);
+      fd = open_temp(path, temp);
+      unnamed = false;
+      if (fcntl(fd, F_SETFL, O_APPEND) != 0) fail(errno_text("cannot set up", temp));
+      write_all(fd, text, temp, true);
+      if (lock_fd != nullptr && flock(fd, LOCK_EX) != 0) fail(errno_text("cannot lock", temp));
+      linked = link(temp.c_str(), path.c_str());
+      link_errno = errno;
+    }
+  } else {
+    linked = link(temp.c_str(), path.c_str());
+    link_errno = errno;
+  }
+  if (!unnamed) unlink(temp.c_str());
   if (linked != 0) {
     close(fd);
     if (link_errno == EEXIST) return false;
@@ -198,6 +250,108 @@ bool write_record_once(const fs::path &path, const Record &record, int *lock_fd)
     close(fd);
   }
   return true;
+}
+
+std::string event_line(std::string_view kind, const Record &record) {
+  std::string payload = escape(record.text());
+  std::string line = "\n@";
+  line += kind;
+  line += ' ';
+  line += std::to_string(payload.size());
+  line += ' ';
+  line += payload;
+  line += '\n';
+  return line;
+}
+
+void append_line(int fd, const std::string &line, const fs::path &path) {
+  // A short write leaves a torn line that readers ignore; the whole line goes again after it.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ssize_t n = write(fd, line.data(), line.size());
+    if (n == static_cast<ssize_t>(line.size())) return;
+    if (n < 0 && errno != EINTR) break;
+  }
+  throw std::runtime_error(errno_text("cannot append to", path));
+}
+
+void append_event(const fs::path &path, std::string_view kind, const Record &record) {
+  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(errno_text("cannot open", path));
+  try {
+    append_line(fd, event_line(kind, record), path);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  close(fd);
+}
+
+JobFile parse_job(std::string_view text) {
+  JobFile job;
+  std::string spec;
+  // Only complete lines count: what follows the last newline is a write still going on or one a
+  // crash tore.
+  while (true) {
+    size_t end = text.find('\n');
+    if (end == std::string_view::npos) break;
+    std::string_view line = text.substr(0, end);
+    text = text.substr(end + 1);
+    if (line.empty()) continue;
+    if (line[0] != '@') {
+      spec.append(line);
+      spec += '\n';
+      continue;
+    }
+    size_t space = line.find(' ');
+    if (space == std::string_view::npos) continue;
+    std::string_view kind = line.substr(1, space - 1);
+    std::string_view rest = line.substr(space + 1);
+    size_t gap = rest.find(' ');
+    if (gap == std::string_view::npos || gap == 0 || gap > 9) continue;
+    size_t length = 0;
+    bool digits = true;
+    for (char c : rest.substr(0, gap)) {
+      if (c < '0' || c > '9') digits = false;
+      length = length * 10 + static_cast<size_t>(c - '0');
+    }
+    std::string_view payload = rest.substr(gap + 1);
+    if (!digits || payload.size() != length) continue;  // torn, then ended by a later append
+    Record record = Record::parse(unescape(payload));
+    if (kind == "run") {
+      job.run = std::move(record);
+    } else if (kind == "end") {
+      if (!job.end) job.end = std::move(record);
+    } else if (kind == "reported") {
+      job.reported = true;
+    } else if (kind == "adopted") {
+      job.adopted = true;
+    }
+  }
+  job.claim = Record::parse(spec);
+  return job;
+}
+
+std::optional<JobFile> read_job(int fd) {
+  std::string text;
+  char buffer[8192];
+  off_t offset = 0;
+  for (;;) {
+    ssize_t n = pread(fd, buffer, sizeof buffer, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+    offset += n;
+  }
+  return parse_job(text);
+}
+
+std::optional<JobFile> read_job(const fs::path &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  auto job = read_job(fd);
+  close(fd);
+  return job;
 }
 
 bool lock_held(const fs::path &path) {

@@ -1,12 +1,18 @@
-// The on-disk job registry shared by LocalJobs (the runner's side) and gk-supervise. One job_key
-// owns a few small files in the registry directory, each written by one party only, so no file is
-// ever updated by two processes:
-//   <name>.job     the claim, by the runner: spec of the job. Created exclusively (a key is never
-//                  started twice); its inode carries the flock the supervisor holds while it lives.
-//   <name>.run     by the supervisor once the job runs: pids and start times.
-//   <name>.cancel  by the runner: a cancel request and its reason.
-//   <name>.end     by the supervisor (or by a runner that finds the supervisor gone): how it ended.
-//   <name>.reported  by the runner: the end was handed to the caller.
+// The on-disk job registry shared by LocalJobs (the runner's side) and gk-supervise. Creating files
+// is what costs (each create or rename takes the registry directory's lock), so one job_key owns
+// one file for its whole life, created once:
+//   <name>.job     the claim, by the runner: spec of the job, then event lines appended to it.
+//                  Created exclusively and complete (an unnamed file linked into place: a key is
+//                  never started twice and nobody sees half a claim); its inode carries the flock
+//                  the supervisor holds while it lives. Appended later, each as one O_APPEND
+//                  write() of a complete line:
+//                    @run       by the supervisor once the job runs: pids and start times;
+//                    @end       by the supervisor (or by a runner that finds the supervisor gone):
+//                               how it ended; the first complete one counts;
+//                    @reported  by a runner: the end was handed to the caller.
+//   <name>.cancel  by the runner: a cancel request and its reason (rare: its own file).
+// An event line is "\n@<kind> <length> <escaped record>\n": a line a crash tore (no newline, or
+// a length that does not match) is ignored, and the next append's leading newline ends it.
 #pragma once
 
 #include <sys/types.h>
@@ -43,13 +49,31 @@ class Record {
 std::optional<Record> read_record(const std::filesystem::path &path);
 // Temp file + rename: a reader sees the old record or the new one, never half of one.
 void write_record(const std::filesystem::path &path, const Record &record);
-// Temp file + link: false when the path already exists. lock_fd, when given, receives the open
-// descriptor of the new file with an exclusive flock held (the caller owns and closes it).
-bool write_record_once(const std::filesystem::path &path, const Record &record,
-                       int *lock_fd = nullptr);
-
 // True while some process holds the flock on path (the supervisor of a claim).
 bool lock_held(const std::filesystem::path &path);
+
+// A job's file: the claim's spec and the events appended to it.
+struct JobFile {
+  Record claim;
+  std::optional<Record> run;  // the last complete @run
+  std::optional<Record> end;  // the first complete @end
+  bool reported = false;
+  bool adopted = false;  // a later runner started the job of a claim its runner left
+};
+JobFile parse_job(std::string_view text);
+// nullopt when the file cannot be opened (no such claim).
+std::optional<JobFile> read_job(const std::filesystem::path &path);
+std::optional<JobFile> read_job(int fd);  // from offset 0, the descriptor's offset untouched
+// The event line for kind ("run", "end", "reported", "adopted").
+std::string event_line(std::string_view kind, const Record &record);
+// One write() of the line with O_APPEND (a torn write is written again whole). Throws on failure.
+void append_line(int fd, const std::string &line, const std::filesystem::path &path);
+void append_event(const std::filesystem::path &path, std::string_view kind, const Record &record);
+// Creates path exclusively holding record.text(), complete when it appears (an O_TMPFILE linked
+// into place, or temp + link where that is not supported): false when the path already exists.
+// lock_fd, when given, receives a descriptor of the new file (read-write, O_APPEND) with an
+// exclusive flock held, taken before the name appeared (the caller owns and closes it).
+bool create_claim(const std::filesystem::path &path, const Record &record, int *lock_fd);
 
 // Start time of a live process in clock ticks since boot (field 22 of /proc/<pid>/stat), or -1
 // when there is no such process or it is a zombie. Pids are reused; start times tell them apart.

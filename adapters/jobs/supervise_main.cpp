@@ -1,9 +1,11 @@
 // gk-supervise REGISTRY_DIR NAME: runs one job of the registry and records how it ended.
 //
 // LocalJobs starts one per job, in a session of its own, with descriptor 3 open on the job's claim
-// and an exclusive flock on it. The supervisor, not the runner, is the job's parent: it keeps the
-// lock while it lives, so the exit code reaches the registry even when the runner was killed, and
-// a runner started later tells a live supervisor from a dead one without trusting pids.
+// and an exclusive flock on it. It reads the claim and appends its run and end lines to it through
+// that descriptor: no file of its own to create. The supervisor, not the runner, is the job's
+// parent: it keeps the lock while it lives, so the exit code reaches the registry even when the
+// runner was killed, and a runner started later tells a live supervisor from a dead one without
+// trusting pids.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -30,7 +32,8 @@ using namespace gk::jobs;
 namespace {
 
 struct Paths {
-  fs::path claim, run, cancel, end;
+  fs::path claim, cancel;
+  int job_fd = 3;  // the claim, open for reading and appending
 };
 
 void note_in_log(const std::string &log, const std::string &line) {
@@ -50,7 +53,7 @@ void write_end(const Paths &paths, int exit_code, bool timed_out, bool cancelled
   end.add("cancelled", cancelled ? 1 : 0);
   end.add("reason", reason);
   end.add("ended_ms", wall_ms());
-  write_record(paths.end, end);
+  append_line(paths.job_fd, event_line("end", end), paths.claim);
 }
 
 std::vector<std::string> job_environment(const Record &claim) {
@@ -119,11 +122,13 @@ std::string cancel_reason(const Paths &paths, const std::string &fallback) {
 }
 
 int supervise(const Paths &paths) {
-  auto claim_or = read_record(paths.claim);
-  if (!claim_or) throw std::runtime_error("no claim at " + paths.claim.string());
-  const Record &claim = *claim_or;
+  auto job = read_job(paths.job_fd);
+  if (!job || job->claim.get("key").empty()) {
+    throw std::runtime_error("no claim at " + paths.claim.string());
+  }
+  const Record &claim = job->claim;
   // A runner that gave this job up for lost has already written its end.
-  if (fs::exists(paths.end)) return 0;
+  if (job->end) return 0;
 
   sigset_t watched;
   sigemptyset(&watched);
@@ -175,7 +180,7 @@ int supervise(const Paths &paths) {
   run.add("pgid", pid);
   run.add("start", process_start(pid));
   run.add("started_ms", wall_ms());
-  write_record(paths.run, run);
+  append_line(paths.job_fd, event_line("run", run), paths.claim);
 
   const int64_t grace = std::max<int64_t>(claim.get_int("grace_ms", 2000), 0);
   const int64_t timeout_s = claim.get_int("timeout_s", 0);
@@ -249,15 +254,19 @@ int main(int argc, char **argv) {
     return 2;
   }
   // The claim's lock stays with us, never with the job; nothing else of the runner's leaks on.
-  fcntl(3, F_SETFD, FD_CLOEXEC);
   closefrom(4);
+  bool have_claim_fd = fcntl(3, F_SETFD, FD_CLOEXEC) == 0;
   std::error_code ec;
   fs::path dir = fs::absolute(argv[1], ec);
   // Holding no directory keeps the runner's checkout and worktrees removable.
   if (ec || chdir("/") != 0) return 2;
   std::string name = argv[2];
-  Paths paths{dir / (name + ".job"), dir / (name + ".run"), dir / (name + ".cancel"),
-              dir / (name + ".end")};
+  Paths paths{dir / (name + ".job"), dir / (name + ".cancel")};
+  // Run by hand, without the claim open: the claim by its name (and no lock).
+  if (!have_claim_fd) paths.job_fd = open(paths.claim.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+  if (paths.job_fd < 0) return 2;
+  // Every line goes to the end of the file, whoever else appends to it.
+  fcntl(paths.job_fd, F_SETFL, O_APPEND);
   try {
     return supervise(paths);
   } catch (const std::exception &e) {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -80,9 +81,10 @@ class LocalJobsTest : public ::testing::Test {
     std::error_code ec;
     if (fs::is_directory(registry_, ec)) {
       for (const auto &item : fs::directory_iterator(registry_)) {
-        if (item.path().extension() != ".run") continue;
-        auto run = gk::jobs::read_record(item.path());
-        if (!run) continue;
+        if (item.path().extension() != ".job") continue;
+        auto job = gk::jobs::read_job(item.path());
+        if (!job || !job->run) continue;
+        const gk::jobs::Record *run = &*job->run;
         auto pid = static_cast<pid_t>(run->get_int("pid"));
         auto supervisor = static_cast<pid_t>(run->get_int("supervisor_pid"));
         if (pid > 0 && gk::jobs::process_start(pid) == run->get_int("start")) {
@@ -329,9 +331,12 @@ TEST_F(LocalJobsTest, AnExecFailureAfterTheChecksEndsWith127AndTheReason) {
 TEST_F(LocalJobsTest, AJobWhoseSupervisorWasKilledIsStillSeenAndItsEndReported) {
   auto jobs = make_jobs();
   jobs->start(shell("g/orphan#1", "while [ ! -f go-orphan ]; do sleep 0.02; done; exit 0"));
-  fs::path run_path = registry_ / (gk::jobs::safe_name("g/orphan#1") + ".run");
-  ASSERT_TRUE(eventually([&] { return fs::exists(run_path); }));
-  auto run = gk::jobs::read_record(run_path);
+  fs::path claim = registry_ / (gk::jobs::safe_name("g/orphan#1") + ".job");
+  ASSERT_TRUE(eventually([&] {
+    auto job = gk::jobs::read_job(claim);
+    return job && job->run;
+  }));
+  auto run = gk::jobs::read_job(claim)->run;
   auto supervisor = static_cast<pid_t>(run->get_int("supervisor_pid"));
   ASSERT_EQ(kill(supervisor, SIGKILL), 0);
   ASSERT_EQ(waitpid(supervisor, nullptr, 0), supervisor);
@@ -342,6 +347,132 @@ TEST_F(LocalJobsTest, AJobWhoseSupervisorWasKilledIsStillSeenAndItsEndReported) 
   ASSERT_EQ(ends.count("g/orphan#1"), 1u);
   EXPECT_EQ(ends["g/orphan#1"].exit_code, 255);
   EXPECT_NE(ends["g/orphan#1"].reason.find("supervisor was killed"), std::string::npos);
+}
+
+TEST_F(LocalJobsTest, EachJobKeepsOneFileInTheRegistryAndAcknowledgementsOutliveTheRunner) {
+  auto first = make_jobs();
+  first->start(shell("g/a#1", "exit 0"));
+  first->start(shell("g/b#1", "exit 1"));
+  ASSERT_EQ(wait_ends(*first, {"g/a#1", "g/b#1"}).size(), 2u);
+  first->acknowledge("g/a#1");
+  first->acknowledge("g/a#1");  // once is enough; again changes nothing
+  first.reset();
+
+  std::vector<std::string> files;
+  for (const auto &item : fs::directory_iterator(registry_)) {
+    files.push_back(item.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"g%2fa%231.job", "g%2fb%231.job"}));
+  auto a = gk::jobs::read_job(registry_ / "g%2fa%231.job");
+  ASSERT_TRUE(a && a->run && a->end);
+  EXPECT_TRUE(a->reported);
+  EXPECT_EQ(a->claim.get("key"), "g/a#1");
+  EXPECT_EQ(a->end->get_int("exit_code", -1), 0);
+  std::string text = read_file(registry_ / "g%2fa%231.job");
+  EXPECT_EQ(text.find("@reported"), text.rfind("@reported")) << text;
+
+  // A new runner knows which ends were taken: only the other one comes again.
+  auto second = make_jobs();
+  std::vector<JobEnd> again = second->reap();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].job_key, "g/b#1");
+  EXPECT_EQ(again[0].exit_code, 1);
+  EXPECT_EQ(second->alive("g/a#1"), 0);
+  EXPECT_EQ(second->start(shell("g/a#1", "exit 0")), StartResult::already_known);
+}
+
+TEST_F(LocalJobsTest, ATornLastLineIsIgnoredAndTheNextLineStillCounts) {
+  auto jobs = make_jobs();
+  jobs->start(shell("g/torn#1", "exit 6"));
+  ASSERT_EQ(wait_ends(*jobs, {"g/torn#1"}).size(), 1u);
+  jobs.reset();
+  fs::path claim = registry_ / "g%2ftorn%231.job";
+  // A crash in the middle of appending an acknowledgement and another end.
+  std::ofstream(claim, std::ios::app) << "\n@end 40 exit_code 0\\ntimed";
+  auto job = gk::jobs::read_job(claim);
+  ASSERT_TRUE(job && job->end);
+  EXPECT_EQ(job->end->get_int("exit_code", -1), 6);
+  EXPECT_FALSE(job->reported);
+
+  auto second = make_jobs();
+  std::vector<JobEnd> ends = second->reap();
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0].exit_code, 6);
+  // The next append ends the torn line, which stays ignored, and counts itself.
+  second->acknowledge("g/torn#1");
+  job = gk::jobs::read_job(claim);
+  ASSERT_TRUE(job && job->end);
+  EXPECT_TRUE(job->reported);
+  EXPECT_EQ(job->end->get_int("exit_code", -1), 6);
+  second.reset();
+  EXPECT_TRUE(make_jobs()->reap().empty());
+}
+
+TEST_F(LocalJobsTest, ARegistryOfTheOlderLayoutIsStillRead) {
+  using gk::jobs::Record;
+  fs::create_directories(registry_);
+  auto claim = [&](const std::string &key) {
+    Record record;
+    record.add("key", key);
+    ASSERT_TRUE(
+        gk::jobs::create_claim(registry_ / (gk::jobs::safe_name(key) + ".job"), record, nullptr));
+  };
+  Record end;
+  end.add("exit_code", 9);
+  claim("g/taken#1");
+  gk::jobs::write_record(registry_ / "g%2ftaken%231.end", end);
+  gk::jobs::write_record(registry_ / "g%2ftaken%231.reported", Record{});
+  claim("g/pending#1");
+  gk::jobs::write_record(registry_ / "g%2fpending%231.end", end);
+
+  auto jobs = make_jobs();
+  std::vector<JobEnd> ends = jobs->reap();
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0].job_key, "g/pending#1");
+  EXPECT_EQ(ends[0].exit_code, 9);
+  EXPECT_EQ(jobs->alive("g/taken#1"), 0);
+  EXPECT_TRUE(jobs->reap().empty());
+}
+
+TEST(JobFile, OnlyCompleteLinesOfTheRightLengthCount) {
+  using gk::jobs::event_line;
+  using gk::jobs::parse_job;
+  using gk::jobs::Record;
+  Record claim;
+  claim.add("key", "g/t#1");
+  claim.add("arg", "two\\nlines\nreally");
+  Record run;
+  run.add("pid", 42);
+  Record first_end, second_end;
+  first_end.add("exit_code", 3);
+  first_end.add("reason", "a reason\nover two lines");
+  second_end.add("exit_code", 4);
+  std::string text = claim.text() + event_line("run", run);
+  EXPECT_FALSE(parse_job(text).end);
+  EXPECT_EQ(parse_job(text).run->get_int("pid"), 42);
+  EXPECT_EQ(parse_job(text).claim.all("arg"), std::vector<std::string>{"two\\nlines\nreally"});
+
+  std::string end_line = event_line("end", first_end);
+  for (size_t cut = 0; cut < end_line.size(); ++cut) {
+    auto job = parse_job(text + end_line.substr(0, cut));
+    EXPECT_FALSE(job.end) << "cut at " << cut;
+    // A torn line followed by a complete one: the complete one counts.
+    job = parse_job(text + end_line.substr(0, cut) + event_line("end", second_end));
+    ASSERT_TRUE(job.end) << "cut at " << cut;
+    // Cut just before its newline, a line is whole once the next one ends it.
+    EXPECT_EQ(job.end->get_int("exit_code"), cut + 1 == end_line.size() ? 3 : 4)
+        << "cut at " << cut;
+  }
+  // The first complete end counts; the claim's spec is untouched by what follows it.
+  auto job =
+      parse_job(text + end_line + event_line("end", second_end) + event_line("reported", Record{}));
+  ASSERT_TRUE(job.end);
+  EXPECT_EQ(job.end->get_int("exit_code"), 3);
+  EXPECT_EQ(job.end->get("reason"), "a reason\nover two lines");
+  EXPECT_TRUE(job.reported);
+  EXPECT_EQ(job.claim.get("key"), "g/t#1");
+  EXPECT_TRUE(job.claim.all("pid").empty());
 }
 
 TEST(SafeName, KeysBecomeDistinctPlainFileNames) {
@@ -355,3 +486,32 @@ TEST(SafeName, KeysBecomeDistinctPlainFileNames) {
 }
 
 }  // namespace
+
+// A runner killed after claiming a key but before its supervisor started leaves a claim without a
+// run line. The job never ran, so the next runner starts it under that claim: once, not twice.
+TEST_F(LocalJobsTest, AClaimLeftBeforeItsJobStartedIsStartedOnceByTheNextRunner) {
+  // What start() writes before it spawns the supervisor; the runner died right there.
+  gk::jobs::Record claim;
+  claim.add("key", "g/left#1");
+  claim.add("program", "/bin/sh");
+  for (const char *arg : {"sh", "-c", "echo ran >> runs.txt"}) claim.add("arg", arg);
+  claim.add("workdir", work_.string());
+  claim.add("log", log_for("g/left#1").string());
+  claim.add("timeout_s", 0);
+  claim.add("grace_ms", kGraceMs);
+  claim.add("created_ms", 0);
+  fs::create_directories(registry_);
+  fs::create_directories(log_for("g/left#1").parent_path());
+  ASSERT_TRUE(gk::jobs::create_claim(registry_ / (gk::jobs::safe_name("g/left#1") + ".job"), claim,
+                                     nullptr));
+  auto jobs = make_jobs();
+  EXPECT_EQ(jobs->start(shell("g/left#1", "echo again >> runs.txt")), StartResult::already_known);
+  auto ends = wait_ends(*jobs, {"g/left#1"});
+  ASSERT_EQ(ends.count("g/left#1"), 1u);
+  EXPECT_EQ(ends["g/left#1"].exit_code, 0) << ends["g/left#1"].reason;
+  EXPECT_EQ(read_file(work_ / "runs.txt"), "ran\n");
+  // Another runner later neither starts it again nor changes how it ended.
+  auto later = make_jobs();
+  EXPECT_EQ(later->alive("g/left#1"), 0);
+  EXPECT_EQ(read_file(work_ / "runs.txt"), "ran\n");
+}

@@ -217,8 +217,9 @@ goals:
 
 TEST(Order, CapacityBoundsReofferedJobsAsWellAsNewOnes) {
   Host h(R"({"limits": {"max_parallel": 100}})");
-  std::string yaml = "version: 1\ngoals:\n  - id: g\n    parallel: true\n    run: [\"true\"]\n"
-                     "    session_policy: spawn\n    tasks:\n";
+  std::string yaml =
+      "version: 1\ngoals:\n  - id: g\n    parallel: true\n    run: [\"true\"]\n"
+      "    session_policy: spawn\n    tasks:\n";
   for (int i = 0; i < 20; ++i) yaml += "      - {id: t" + std::to_string(i) + "}\n";
   h.load(yaml);
   h.start("g");

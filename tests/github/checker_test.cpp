@@ -21,7 +21,7 @@ using gkfake::Fault;
 namespace {
 
 constexpr const char *kTokenEnv = "GK_TEST_GITHUB_TOKEN";
-constexpr const char *kToken = "ghp_TOKENthatMustNeverLeak0123456789";
+constexpr const char *kToken = "gk-test-token-that-must-never-leak-0123";
 constexpr int64_t kNow = 5'000'000;
 constexpr const char *kHead = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
 constexpr const char *kHead2 = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";

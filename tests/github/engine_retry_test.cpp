@@ -18,7 +18,7 @@ TEST(EngineWithGitHub, FailedCiRerunsTheAgentWithTheFailureInItsPrompt) {
   pr.checks = {{"build", "completed", "success", ""},
                {"unit-tests", "completed", "failure", "https://ci.example/unit/77"}};
   fake.set_pull("octo/app", 12, pr);
-  setenv("GK_TEST_ENGINE_TOKEN", "ghp_engineTokenNeverStored42", 1);
+  setenv("GK_TEST_ENGINE_TOKEN", "gk-test-engine-token-never-stored-42", 1);
 
   auto dir =
       std::filesystem::temp_directory_path() / ("gk-github-engine-" + std::to_string(getpid()));
@@ -68,7 +68,7 @@ goals:
     EXPECT_NE(prompt.find("unit-tests"), std::string::npos) << prompt;
     EXPECT_NE(prompt.find("https://ci.example/unit/77"), std::string::npos) << prompt;
     auto events = engine.query({{"what", "events"}, {"goal_id", "land"}, {"limit", 1000}});
-    EXPECT_EQ(json::serialize(events).find("ghp_engineTokenNeverStored42"), std::string::npos);
+    EXPECT_EQ(json::serialize(events).find("gk-test-engine-token-never-stored-42"), std::string::npos);
   }
   unsetenv("GK_TEST_ENGINE_TOKEN");
   std::filesystem::remove_all(dir);

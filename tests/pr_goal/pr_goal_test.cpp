@@ -51,7 +51,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char *kTokenEnv = "GK_PR_GOAL_TOKEN";
-constexpr const char *kToken = "ghp_TESTSECRET_123456";
+constexpr const char *kToken = "gk-test-TESTSECRET-123456";
 constexpr const char *kTokenMiddle = "TESTSECRET";
 
 constexpr auto kStepWait = 10s;  // one scripted step; the whole run is bounded by kRunLimit

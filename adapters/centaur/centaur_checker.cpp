@@ -1,9 +1,12 @@
 #include "centaur/centaur_checker.hpp"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <mutex>
+#include <new>
 
 #include "core/error.hpp"
 #include "core/signal_match.hpp"
@@ -83,17 +86,11 @@ Settings read_settings(const Config &config) {
 }
 
 std::string url_encode(std::string_view text) {
-  static const char *hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
+  // libcurl's escaping is RFC 3986's: everything but unreserved characters.
+  char *escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  if (!escaped) throw std::bad_alloc();
+  std::string out(escaped);
+  curl_free(escaped);
   return out;
 }
 

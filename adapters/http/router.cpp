@@ -1,6 +1,10 @@
 // Method + path pattern routing with percent-decoded placeholders.
 #include "router.hpp"
 
+#include <curl/curl.h>
+
+#include <new>
+
 namespace gk::http {
 
 const std::string &RouteMatch::param(const std::string &name) const {
@@ -54,18 +58,11 @@ std::optional<std::string> percent_decode(const std::string &text) {
 }
 
 std::string percent_encode(const std::string &text) {
-  static const char *digits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
+  // libcurl's escaping is RFC 3986's: everything but unreserved characters.
+  char *escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  if (!escaped) throw std::bad_alloc();
+  std::string out(escaped);
+  curl_free(escaped);
   return out;
 }
 

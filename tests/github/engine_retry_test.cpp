@@ -68,7 +68,8 @@ goals:
     EXPECT_NE(prompt.find("unit-tests"), std::string::npos) << prompt;
     EXPECT_NE(prompt.find("https://ci.example/unit/77"), std::string::npos) << prompt;
     auto events = engine.query({{"what", "events"}, {"goal_id", "land"}, {"limit", 1000}});
-    EXPECT_EQ(json::serialize(events).find("gk-test-engine-token-never-stored-42"), std::string::npos);
+    EXPECT_EQ(json::serialize(events).find("gk-test-engine-token-never-stored-42"),
+              std::string::npos);
   }
   unsetenv("GK_TEST_ENGINE_TOKEN");
   std::filesystem::remove_all(dir);

@@ -519,6 +519,7 @@ GateOutcome GitHubChecker::Impl::outcome(Work &w) {
         o.memo.erase("fp");
         o.memo.erase("failures");
         o.reason = "new head commit " + old + ".." + head;
+        o.moved = true;
         o.next_poll_ms = std::max(
             now + quiet_interval_ms(settings.poll_ci_ms, 0, settings.max_interval_ms, w.poll->gate),
             paused_until_ms);

@@ -58,9 +58,6 @@ std::optional<int64_t> number_at(const json::object &o, std::initializer_list<co
   return std::nullopt;
 }
 
-// How long a delivery may wait for the read that confirms what it announced.
-constexpr int64_t kConfirmBudgetMs = 1500;
-
 }  // namespace
 
 std::string github_signature(std::string_view secret, std::string_view body) {
@@ -106,9 +103,11 @@ json::object handle_webhook(Engine &engine, const json::object &headers, std::st
 
 json::object map_delivery(Engine &engine, const std::string &event, const std::string &delivery,
                           const json::object &payload) {
-  json::object result{
-      {"event", event},           {"delivery", delivery},      {"duplicate", false},
-      {"matched", json::array()}, {"resolved", json::array()}, {"scheduled", json::array()}};
+  json::object result{{"event", event},
+                      {"delivery", delivery},
+                      {"duplicate", false},
+                      {"matched", json::array()},
+                      {"scheduled", json::array()}};
   auto ignore = [&](const std::string &why) {
     result["ignored"] = why;
     result["message"] = why;
@@ -158,7 +157,7 @@ json::object map_delivery(Engine &engine, const std::string &event, const std::s
     }
   }
   if (n.repo.empty()) return ignore(n.event + " names no repository");
-  json::object nudged = engine.nudge(n, kConfirmBudgetMs);
+  json::object nudged = engine.nudge(n);
   for (auto &kv : nudged) result[kv.key()] = kv.value();
   return result;
 }

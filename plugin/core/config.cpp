@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/json_util.hpp"
 
@@ -58,6 +60,17 @@ Config parse_config(std::string_view json) {
         static_cast<int>(int_at(l, "max_start_failures", c.max_start_failures, 1, "limits."));
     c.start_backoff_ms = int_at(l, "start_backoff_ms", c.start_backoff_ms, 0, "limits.");
     c.idle_step_ms = int_at(l, "idle_step_ms", c.idle_step_ms, 1, "limits.");
+  }
+  if (const auto *v = o.if_contains("webhook")) {
+    if (!v->is_object()) fail(Errc::invalid, "config: webhook must be an object");
+    const auto &w = v->as_object();
+    check_keys(w, {"secret_env", "reconcile_s", "coalesce_ms"}, "config: webhook");
+    // Capped at a year so the milliseconds never overflow.
+    c.webhook_reconcile_ms =
+        std::min<int64_t>(int_at(w, "reconcile_s", c.webhook_reconcile_ms / 1000, 0, "webhook."),
+                          31'536'000) *
+        1000;
+    c.webhook_coalesce_ms = int_at(w, "coalesce_ms", c.webhook_coalesce_ms, 0, "webhook.");
   }
   return c;
 }

@@ -17,7 +17,13 @@ struct Config {
   int max_start_failures = 3;       // start_failed reports before the task is blocked
   int64_t start_backoff_ms = 2000;  // first backoff after start_failed; doubles each time
   int64_t idle_step_ms = 1000;      // next_step_ms when nothing is due sooner
-  boost::json::object raw;          // the whole document, for adapters (github, centaur, ...)
+  // A gate whose repository webhooks are known to reach is polled only this often while nothing
+  // arrives for it (deliveries make it due at once); 0 = poll at the checker's own intervals.
+  int64_t webhook_reconcile_ms = 600'000;
+  // Deliveries within this long of the first are confirmed by one read (GitHub sends several
+  // per change: each check run, the suite, the workflow run).
+  int64_t webhook_coalesce_ms = 1000;
+  boost::json::object raw;  // the whole document, for adapters (github, centaur, ...)
 };
 
 // Throws gk::Error(invalid) naming the key when a value has the wrong type or range.

@@ -34,8 +34,9 @@ class Engine {
 
   const Config &config() const { return config_; }
   // A push from outside (a webhook delivery) that says some gates may have changed: the matching
-  // active gates are polled now, within budget_ms, instead of at their next interval. Returns
-  // {"duplicate", "matched", "resolved", "scheduled", "message"}.
+  // active gates are polled at the next step (after webhook_coalesce_ms, so a burst of
+  // deliveries costs one read) instead of at their next interval, and the delivery's repository
+  // counts as fed by webhooks. Returns {"duplicate", "matched", "scheduled", "message"}.
   struct GateNudge {
     std::string delivery;            // deduplication key; "" = none
     std::string event;               // what happened, for events and messages
@@ -45,7 +46,7 @@ class Engine {
     std::string sha;                 // head commit named by the payload; "" = none
     bool restart = false;            // new head pushed: resolved parts start over
   };
-  boost::json::object nudge(const GateNudge &nudge, int64_t budget_ms);
+  boost::json::object nudge(const GateNudge &nudge);
 
   // Registers a poller for gate types it handles (before the first step).
   void add_checker(std::shared_ptr<GateChecker> checker);
@@ -106,15 +107,23 @@ class Engine {
     std::string path;
     int64_t activated_ms;
     GateChecker *checker;
+    std::string type, repo;  // of the part; repo lower-case, "" when it names none
+    int64_t nudged_ms = 0;   // the last nudge not yet confirmed by a poll, 0 = none
+    bool first = false;      // never polled before
   };
-  std::vector<DuePoll> due_polls(std::vector<GatePoll> &polls, int64_t now,
-                                 const std::set<TaskIndex> *only = nullptr);
+  std::vector<DuePoll> due_polls(std::vector<GatePoll> &polls, int64_t now);
   std::vector<GateOutcome> run_polls(const std::vector<DuePoll> &due, std::vector<GatePoll> &polls,
                                      int64_t now, int64_t budget);
   void apply_polls(const std::vector<DuePoll> &due, const std::vector<GateOutcome> &outcomes);
   void schedule_polls(TaskIndex i);
   GateChecker *checker_for(std::string_view type) const;
   int64_t next_poll_ms() const;
+  // Webhook feeds (feeds.cpp): when a waiting part is polled next, and what a move that no
+  // delivery announced says about its repository's feed.
+  bool feed_trusted(const std::string &repo, const std::string &type) const;
+  void note_feed(const std::string &repo, const std::string &type);
+  void check_announced(Task &t, const DuePoll &d, bool moved, bool announced);
+  int64_t wait_until(const DuePoll &d, const GateOutcome &o, int64_t default_ms) const;
 
   // Timers (step.cpp).
   void run_due_timers();

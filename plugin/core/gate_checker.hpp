@@ -25,6 +25,9 @@ struct GateOutcome {
   std::string reason;             // blocked: what a person must fix; wait: a transport problem
   int64_t next_poll_ms = 0;       // wait: when to ask again (absolute, host time); 0 = default
   boost::json::object memo;       // kept for the next poll (ETag, head commit, ...)
+  // wait: the service moved since the last poll in a way a webhook announces (a new head commit).
+  // With pass and fail the engine knows that by itself.
+  bool moved = false;
 };
 
 class GateChecker {

@@ -112,6 +112,14 @@ struct Timer {
   bool operator>(const Timer &o) const { return due_ms > o.due_ms; }
 };
 
+// What webhook deliveries have shown of one (repository, gate type): the last delivery, and until
+// when a delivery that never came (a gate moved with no delivery announcing it) keeps the feed
+// from being trusted.
+struct WebhookFeed {
+  int64_t last_ms = 0;
+  int64_t distrust_until_ms = 0;
+};
+
 struct Model {
   std::vector<Goal> goals;
   std::vector<Task> tasks;
@@ -120,6 +128,8 @@ struct Model {
   std::map<std::string, std::string> cancels;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
   std::set<TaskIndex> active_gates;  // wait_for_signal tasks that are active
+  // (lower-case "owner/name", gate type) -> feed
+  std::map<std::pair<std::string, std::string>, WebhookFeed> feeds;
   int32_t spawned_running = 0;
 
   Goal &goal_of(const Task &t) { return goals[t.goal]; }

@@ -1,7 +1,10 @@
 // Pushes from outside (webhook deliveries) that say gates may have changed. A delivery never
 // resolves a gate by itself: one check run completing does not mean all passed. It makes the
-// matching gates due now and confirms with a read, so webhooks speed gates up while polling
-// stays the one source of truth (and still reconciles a delivery that never came).
+// matching gates due and the next step confirms them with a read, batched with every other gate
+// due then; so webhooks speed gates up while polling stays the one source of truth (and still
+// reconciles a delivery that never came). The read is not made here: GitHub wants an answer to a
+// delivery within seconds, and one read per delivery would spend the rate limit fastest exactly
+// when many gates change at once.
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -44,17 +47,19 @@ bool part_matches(const json::object &leaf, const json::object *poll, const Engi
 
 }  // namespace
 
-json::object Engine::nudge(const GateNudge &n, int64_t budget_ms) {
+json::object Engine::nudge(const GateNudge &n) {
   GateNudge q = n;
   std::string repo = ascii_lower(q.repo);
   q.sha = ascii_lower(q.sha);
-  std::vector<std::pair<std::string, std::string>> names;  // matched gates: (goal, task)
+  json::array matched;
   bool duplicate = false;
   mutate([&] {
     if (!q.delivery.empty() && !store_.remember_delivery(q.delivery, now_, kDeliveriesKept)) {
       duplicate = true;
       return;
     }
+    for (const std::string &type : q.types) note_feed(repo, type);
+    const int64_t due = now_ + config_.webhook_coalesce_ms;
     for (TaskIndex i : model_.active_gates) {
       Task &t = model_.tasks[i];
       const auto *config = t.gate.if_contains("config");
@@ -70,7 +75,12 @@ json::object Engine::nudge(const GateNudge &n, int64_t budget_ms) {
           poll = &p->as_object();
         if (!part_matches(*leaf.config, poll, q, repo)) continue;
         hit = true;
-        if (poll) (*poll)["next_ms"] = now_;
+        if (poll) {
+          // The first delivery of a burst sets the time of the read that confirms them all.
+          const auto *next = poll->if_contains("next_ms");
+          if (!next || !next->is_int64() || next->as_int64() > due) (*poll)["next_ms"] = due;
+          (*poll)["nudged_ms"] = now_;
+        }
         if (q.restart && parts && parts->is_object()) parts->as_object().erase(leaf.path);
       }
       if (!hit) continue;
@@ -78,64 +88,23 @@ json::object Engine::nudge(const GateNudge &n, int64_t budget_ms) {
       event(g, &t, q.restart ? "gate_restarted" : "gate_nudged",
             {{"event", q.event}, {"delivery", q.delivery}});
       dirty(i);
-      names.emplace_back(g.id, t.id);
+      matched.push_back(json::object{{"goal_id", g.id}, {"task_id", t.id}});
     }
   });
   json::object result{{"duplicate", duplicate}};
-  json::array matched, resolved, scheduled;
   if (duplicate) {
     result["message"] = "delivery " + q.delivery + " was handled before; nothing changed";
-  } else if (names.empty()) {
+  } else if (matched.empty()) {
     std::string what = repo;
     for (int64_t pr : q.prs) what += (what.size() == repo.size() ? "#" : ",") + std::to_string(pr);
     if (!q.sha.empty()) what += " at " + q.sha;
     result["message"] = "no active gate watches " + what;
-  } else if (!checkers_.empty()) {
-    // Confirm with a read now, outside the transaction.
-    std::vector<GatePoll> polls;
-    std::vector<DuePoll> due;
-    int64_t now;
-    {
-      std::lock_guard lock(mutex_);
-      now = now_ = clock();
-      refresh();
-      std::set<TaskIndex> only;
-      for (const auto &[goal, task] : names) {
-        auto git = model_.goal_by_id.find(goal);
-        if (git == model_.goal_by_id.end()) continue;
-        auto &by_id = model_.goals[git->second].by_id;
-        if (auto it = by_id.find(task); it != by_id.end()) only.insert(it->second);
-      }
-      due = due_polls(polls, now, &only);
-    }
-    auto outcomes = run_polls(due, polls, now, budget_ms);
-    mutate([&] { apply_polls(due, outcomes); });
+  } else {
+    result["message"] =
+        std::to_string(matched.size()) + " gate(s) will be confirmed by a read at the next step";
   }
-  if (!duplicate) {
-    std::lock_guard lock(mutex_);
-    refresh();
-    for (const auto &[goal, task] : names) {
-      json::object ref{{"goal_id", goal}, {"task_id", task}};
-      matched.push_back(ref);
-      auto git = model_.goal_by_id.find(goal);
-      if (git == model_.goal_by_id.end()) continue;
-      auto &by_id = model_.goals[git->second].by_id;
-      auto it = by_id.find(task);
-      if (it == by_id.end()) continue;
-      if (model_.active_gates.count(it->second)) {
-        scheduled.push_back(ref);
-      } else {
-        ref["status"] = to_string(model_.tasks[it->second].status);
-        resolved.push_back(std::move(ref));
-      }
-    }
-    if (!names.empty())
-      result["message"] = std::to_string(resolved.size()) + " gate(s) resolved, " +
-                          std::to_string(scheduled.size()) + " still waiting";
-  }
+  result["scheduled"] = matched;
   result["matched"] = std::move(matched);
-  result["resolved"] = std::move(resolved);
-  result["scheduled"] = std::move(scheduled);
   return result;
 }
 

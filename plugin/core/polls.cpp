@@ -1,5 +1,7 @@
 // Polling gate parts through the registered checkers. Which parts are due lives in the gate's
 // runtime JSON ("polls": {path: {"next_ms": ..., "memo": {...}}}), so it survives restarts.
+#include <algorithm>
+
 #include "core/engine.hpp"
 #include "core/signal_match.hpp"
 
@@ -10,6 +12,12 @@ namespace json = boost::json;
 namespace {
 
 constexpr int64_t kDefaultPollMs = 30'000;
+
+// When a webhook nudged this part and no poll has confirmed it yet; 0 = not nudged.
+int64_t nudged_ms(const json::object &entry) {
+  const auto *n = entry.if_contains("nudged_ms");
+  return n && n->is_int64() ? n->as_int64() : 0;
+}
 
 }  // namespace
 
@@ -38,11 +46,10 @@ void Engine::schedule_polls(TaskIndex i) {
   if (!polls.empty()) t.gate["polls"] = std::move(polls);
 }
 
-std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int64_t now,
-                                               const std::set<TaskIndex> *only) {
-  std::vector<DuePoll> due;
-  for (TaskIndex i : only ? *only : model_.active_gates) {
-    if (!model_.active_gates.count(i)) continue;
+std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int64_t now) {
+  std::vector<DuePoll> due, riders;
+  std::vector<GatePoll> rider_polls;
+  for (TaskIndex i : model_.active_gates) {
     const Task &t = model_.tasks[i];
     const Goal &g = model_.goals[t.goal];
     const auto *p = t.gate.if_contains("polls");
@@ -54,17 +61,33 @@ std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int
       if (!entry || !entry->is_object()) continue;
       if (parts && parts->is_object() && parts->as_object().contains(leaf.path)) continue;
       const auto &e = entry->as_object();
-      if (!e.contains("next_ms") || e.at("next_ms").as_int64() > now) continue;
+      const auto *next = e.if_contains("next_ms");
+      if (!next || !next->is_int64()) continue;
+      // A nudged part whose coalescing window is still open rides along with a poll made anyway.
+      const bool rider = next->as_int64() > now;
+      if (rider && nudged_ms(e) == 0) continue;
       const auto *type = leaf.config->if_contains("type");
       GateChecker *checker = type && type->is_string() ? checker_for(type->as_string()) : nullptr;
       if (!checker) continue;
-      due.push_back({g.id, t.id, leaf.path, t.gate.at("activated_ms").as_int64(), checker});
+      DuePoll d{g.id, t.id, leaf.path, t.gate.at("activated_ms").as_int64(), checker};
+      d.type = type->as_string();
+      if (const auto *r = leaf.config->if_contains("repo"); r && r->is_string())
+        d.repo = ascii_lower(r->as_string());
+      d.nudged_ms = nudged_ms(e);
       GatePoll poll;
       poll.gate = g.id + "/" + t.id + (leaf.path.empty() ? "" : "#" + leaf.path);
       poll.config = *leaf.config;
       if (const auto *m = e.if_contains("memo"); m && m->is_object()) poll.memo = m->as_object();
-      polls.push_back(std::move(poll));
+      d.first = poll.memo.empty();
+      (rider ? riders : due).push_back(std::move(d));
+      (rider ? rider_polls : polls).push_back(std::move(poll));
     }
+  }
+  for (size_t k = 0; k < riders.size(); ++k) {
+    auto same_checker = [&](const DuePoll &d) { return d.checker == riders[k].checker; };
+    if (std::none_of(due.begin(), due.end(), same_checker)) continue;
+    due.push_back(std::move(riders[k]));
+    polls.push_back(std::move(rider_polls[k]));
   }
   return due;
 }
@@ -115,9 +138,13 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
       continue;
     }
     auto &entry = t.gate["polls"].as_object()[d.path];
+    // A nudge after the poll began may not be in its answer: it is confirmed by another read.
+    const int64_t nudge_now = entry.is_object() ? nudged_ms(entry.as_object()) : 0;
+    const bool announced = d.nudged_ms > 0 || nudge_now > 0;
     switch (o.kind) {
       case GateOutcome::Kind::pass:
       case GateOutcome::Kind::fail:
+        check_announced(t, d, true, announced);
         event(g, &t, "gate_polled",
               {{"part", d.path}, {"outcome", o.kind == GateOutcome::Kind::pass ? "pass" : "fail"}});
         resolve_gate_part(i, d.path, o.kind == GateOutcome::Kind::pass, o.artifacts);
@@ -128,13 +155,20 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
         deactivate_gate(i);
         set_status(i, Status::blocked, o.reason);
         break;
-      case GateOutcome::Kind::wait:
-        entry = {{"next_ms", o.next_poll_ms > 0 ? o.next_poll_ms : now_ + kDefaultPollMs},
-                 {"memo", o.memo}};
+      case GateOutcome::Kind::wait: {
+        check_announced(t, d, o.moved, announced);
+        json::object next{{"next_ms", wait_until(d, o, kDefaultPollMs)}, {"memo", o.memo}};
+        if (nudge_now > d.nudged_ms) {
+          next["next_ms"] =
+              std::min(next["next_ms"].as_int64(), nudge_now + config_.webhook_coalesce_ms);
+          next["nudged_ms"] = nudge_now;
+        }
+        entry = std::move(next);
         if (!o.reason.empty())
           event(g, &t, "gate_poll_problem", {{"part", d.path}, {"reason", o.reason}});
         dirty(i);
         break;
+      }
     }
   }
 }

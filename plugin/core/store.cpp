@@ -9,7 +9,8 @@ namespace gk {
 
 namespace {
 
-// Version 1 of the schema. Later versions append steps to kMigrations; never edit a shipped one.
+// The schema, one step per version. Later versions append steps to kMigrations; never edit a
+// shipped one.
 constexpr const char *kMigrations[] = {
     R"sql(
 CREATE TABLE goals(
@@ -70,6 +71,16 @@ CREATE TABLE cancels(
   goal_id TEXT NOT NULL,
   reason TEXT NOT NULL
 );
+)sql",
+    // Version 2: which repositories webhooks are known to reach, per gate type.
+    R"sql(
+CREATE TABLE webhook_feeds(
+  repo TEXT NOT NULL,
+  gate_type TEXT NOT NULL,
+  last_ms INTEGER NOT NULL,
+  distrust_until_ms INTEGER NOT NULL,
+  PRIMARY KEY(repo, gate_type)
+) WITHOUT ROWID;
 )sql",
 };
 
@@ -202,6 +213,9 @@ Model Store::read_all() {
   }
   auto cq = db_.prepare("SELECT job_key, reason FROM cancels");
   while (cq.step()) m.cancels.emplace(std::string(cq.text(0)), std::string(cq.text(1)));
+  auto fq = db_.prepare("SELECT repo, gate_type, last_ms, distrust_until_ms FROM webhook_feeds");
+  while (fq.step())
+    m.feeds[{std::string(fq.text(0)), std::string(fq.text(1))}] = {fq.int64(2), fq.int64(3)};
   return m;
 }
 
@@ -316,6 +330,16 @@ bool Store::remember_delivery(std::string_view id, int64_t now_ms, int64_t keep)
     prune_deliveries_.bind(1, keep).run();
   }
   return true;
+}
+
+void Store::put_feed(const std::string &repo, const std::string &gate_type,
+                     const WebhookFeed &feed) {
+  if (!put_feed_)
+    put_feed_ = db_.prepare(
+        "INSERT OR REPLACE INTO webhook_feeds(repo, gate_type, last_ms, distrust_until_ms) "
+        "VALUES(?1, ?2, ?3, ?4)");
+  put_feed_.bind(1, repo).bind(2, gate_type).bind(3, feed.last_ms).bind(4, feed.distrust_until_ms);
+  put_feed_.run();
 }
 
 boost::json::array Store::read_events(std::string_view goal_id, int64_t after_id, int64_t limit) {

@@ -39,10 +39,13 @@ class Store {
   // Records a webhook delivery id; false when it was seen before (keeps the newest `keep`).
   bool remember_delivery(std::string_view id, int64_t now_ms, int64_t keep);
 
+  // Writes what deliveries showed of (repo, gate type); Model::feeds is read by read_all.
+  void put_feed(const std::string &repo, const std::string &gate_type, const WebhookFeed &feed);
+
   // Events after `after_id` (for gk_query and `goalkeeper events`), oldest first.
   boost::json::array read_events(std::string_view goal_id, int64_t after_id, int64_t limit);
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
  private:
   void migrate();
@@ -50,7 +53,7 @@ class Store {
   sql::Db db_;
   int64_t data_version_ = -1;
   sql::Stmt data_version_stmt_, update_task_, insert_task_, update_goal_, insert_event_;
-  sql::Stmt remember_delivery_, prune_deliveries_;  // prepared on first use
+  sql::Stmt remember_delivery_, prune_deliveries_, put_feed_;  // prepared on first use
 };
 
 }  // namespace gk

@@ -1,13 +1,18 @@
 // gk_poll_bench: requests per polling cycle for 1, 10, 100 and 1,000 watched pull requests (a
 // gh_ci and a gh_review gate on each), counted by the fake GitHub, against naive REST polling
 // (pull + check runs + combined status per gh_ci gate, reviews per gh_review gate), and the time
-// of one cycle. Prints a Markdown table. Usage: gk_poll_bench [max_prs]
+// of one cycle; then the same gates in the engine with webhooks feeding the repository. Prints
+// Markdown tables. Usage: gk_poll_bench [max_prs]
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "core/engine.hpp"
 
 #include "fake_github.hpp"
 #include "github/github_checker.hpp"
@@ -99,6 +104,86 @@ Cycle naive_cycle(gkfake::FakeGitHub &fake, int n) {
   return c;
 }
 
+// The engine with webhooks: cold (every gate's first poll), changed (one more check finished on
+// every PR and a check_run delivery for each, a review delivery for PR 1, then the step after the
+// coalescing window),
+// unchanged (five minutes later, nothing delivered) and reconcile (the poll of quiet gates,
+// webhook.reconcile_s = 600). In between, the gates that were never nudged reach the poll that
+// was scheduled before the feed was known.
+struct Fed {
+  Cycle cold, changed, unchanged, reconcile;
+};
+
+Fed fed_cycles(gkfake::FakeGitHub &fake, int n) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("gk-poll-bench-" + std::to_string(getpid()) + "-" + std::to_string(n));
+  std::filesystem::remove_all(dir);
+  json::object raw{{"github",
+                    {{"api_url", fake.api_url()},
+                     {"graphql_url", fake.graphql_url()},
+                     {"token_env", "GK_BENCH_TOKEN"},
+                     {"max_connections", 8}}}};
+  gk::Config config = gk::parse_config(json::serialize(raw));
+  config.state_path = (dir / "state.db").string();
+  int64_t now = 1'000'000;
+  gk::HostHooks hooks;
+  hooks.now_ms = [&now] { return now; };
+  Fed fed;
+  {
+    gk::Engine engine(config, hooks);
+    engine.add_checker(
+        std::make_shared<gk::github::GitHubChecker>(gk::github::read_settings(config)));
+    std::string yaml = "version: 1\ngoals:\n  - id: fan\n    parallel: true\n    tasks:\n";
+    for (int i = 1; i <= n; ++i) {
+      std::string target = "repo: bench/repo, pr: " + std::to_string(i) + "}}\n";
+      yaml += "      - {id: ci" + std::to_string(i) + ", wait_for: {type: gh_ci, " + target;
+      yaml += "      - {id: rv" + std::to_string(i) + ", wait_for: {type: gh_review, " + target;
+    }
+    engine.load(yaml, "fan.yaml");
+    engine.start("fan", {});
+    engine.step({});  // activates every gate
+    auto cycle = [&](int64_t advance_ms) {
+      now += advance_ms;
+      fake.reset_counts();
+      auto start = std::chrono::steady_clock::now();
+      engine.step({{"time_budget_ms", 30'000}});
+      Cycle c;
+      c.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                 .count();
+      c.counted = fake.counted_requests();
+      c.requests = fake.requests();
+      return c;
+    };
+    script(fake, n, 1);
+    fed.cold = cycle(0);
+    script(fake, n, 2);
+    for (int i = 1; i <= n; ++i) {
+      gk::Engine::GateNudge nudge;
+      nudge.delivery = "bench-" + std::to_string(i);
+      nudge.event = "check_run.completed";
+      nudge.types = {"gh_ci"};
+      nudge.repo = "bench/repo";
+      nudge.prs = {i};
+      engine.nudge(nudge);
+    }
+    // A review on PR 1 (a comment: the decision stays REVIEW_REQUIRED) shows that review
+    // deliveries reach the repository too; trust is earned per gate type.
+    gk::Engine::GateNudge review;
+    review.delivery = "bench-review";
+    review.event = "pull_request_review.submitted";
+    review.types = {"gh_review"};
+    review.repo = "bench/repo";
+    review.prs = {1};
+    engine.nudge(review);
+    fed.changed = cycle(config.webhook_coalesce_ms);
+    cycle(70'000);  // the review gates' poll from before the feed was known
+    fed.unchanged = cycle(300'000);
+    fed.reconcile = cycle(config.webhook_reconcile_ms);
+  }
+  std::filesystem::remove_all(dir);
+  return fed;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -145,6 +230,19 @@ int main(int argc, char **argv) {
     std::printf("| %d | %d | %d | %d | %d | %d | %d | %d | %d (%d sent, 304) | %.0f | %.0f |\n", n,
                 2 * n, naive.counted, g[0].counted, g[1].counted, g[2].counted, r[0].counted,
                 r[1].counted, r[2].counted, r[2].requests, g[1].ms, naive.ms);
+  }
+  std::printf(
+      "\nWith webhooks feeding the repository (the engine, one step per cycle; counted "
+      "requests):\n\n| PRs | gates | cold | changed (N deliveries) | unchanged (5 min, no "
+      "delivery) | reconcile (10 min) | step ms (changed) |\n|---|---|---|---|---|---|---|\n");
+  for (int n : {1, 10, 100, 1000}) {
+    if (n > max_prs) break;
+    gkfake::FakeGitHub fake;
+    fake.set_rate_limit(100'000'000, epoch_s() + 3600);
+    Fed f = fed_cycles(fake, n);
+    std::printf("| %d | %d | %d | %d | %d (%d sent) | %d | %.0f |\n", n, 2 * n, f.cold.counted,
+                f.changed.counted, f.unchanged.counted, f.unchanged.requests, f.reconcile.counted,
+                f.changed.ms);
   }
   // How often a gate that never changes is polled in an hour (30 s base, x1.5 per unchanged
   // poll, capped at 300 s, jittered by gate id), against a fixed 30 s interval.

@@ -120,7 +120,36 @@ TEST(Durability, StateFileUsesWalAndForeignKeys) {
   sqlite3_finalize(s);
   sqlite3_prepare_v2(raw, "SELECT version FROM schema_version", -1, &s, nullptr);
   ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(s, 0), 1);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 2);
+  sqlite3_finalize(s);
+  sqlite3_close(raw);
+}
+
+TEST(Durability, AVersionOneStateIsMigratedAndKeepsItsGoals) {
+  TempDir dir;
+  auto state = dir.path() / "state.db";
+  {
+    Host h(state, "{}");
+    h.load(kGoal);
+  }
+  // What version 1 wrote: no webhook_feeds table.
+  sqlite3 *raw = nullptr;
+  sqlite3_open(state.c_str(), &raw);
+  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE webhook_feeds; UPDATE schema_version SET version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  {
+    Host h(state, "{}");
+    EXPECT_EQ(h.status_of("g", "a"), "pending");
+  }
+  sqlite3_open_v2(state.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt *s = nullptr;
+  sqlite3_prepare_v2(raw, "SELECT version FROM schema_version", -1, &s, nullptr);
+  ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 2);
+  sqlite3_finalize(s);
+  EXPECT_EQ(sqlite3_prepare_v2(raw, "SELECT repo FROM webhook_feeds", -1, &s, nullptr), SQLITE_OK);
   sqlite3_finalize(s);
   sqlite3_close(raw);
 }

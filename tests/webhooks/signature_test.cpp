@@ -70,7 +70,8 @@ struct Signatures : ::testing::Test {
     ASSERT_EQ(d.rc, GK_OK) << d.error;
     EXPECT_FALSE(d.result.at("duplicate").as_bool()) << "a refused delivery was remembered";
     EXPECT_EQ(refs(d.result, "matched"), std::vector<std::string>{"g/gate"});
-    EXPECT_EQ(refs(d.result, "resolved"), std::vector<std::string>{"g/gate"});
+    EXPECT_EQ(refs(d.result, "scheduled"), std::vector<std::string>{"g/gate"});
+    confirm(*h);
     EXPECT_EQ(h->status_of("g", "gate"), "done");
   }
 };

@@ -168,6 +168,11 @@ json::object poll_memo(gktest::Host &h, const std::string &goal, const std::stri
   return memo && memo->is_object() ? memo->as_object() : json::object{};
 }
 
+json::object confirm(gktest::Host &h) {
+  h.now += 1000;
+  return h.step();
+}
+
 Snapshot snapshot(gktest::Host &h, const gkfake::FakeGitHub &fake, const std::string &goal) {
   Snapshot s;
   s.events = total_events(h);

@@ -67,6 +67,10 @@ std::string config_for(const gkfake::FakeGitHub &fake, json::object extra = {});
 // steps until the gate is active.
 void gate_goal(gktest::Host &h, const std::string &goal, const json::object &wait_for);
 
+// Lets the coalescing window of deliveries pass (webhook.coalesce_ms, 1000 by default) and steps:
+// the step that confirms what the deliveries announced with a read.
+json::object confirm(gktest::Host &h);
+
 // The number of events in the whole state.
 size_t total_events(gktest::Host &h);
 

@@ -194,7 +194,12 @@ typedef struct gk_plugin gk_plugin;
 **                 "graphql_url": "https://api.github.com/graphql",
 **                 "token_env": "GITHUB_TOKEN", "poll_s": {"gh_ci": 30, "gh_review": 60}},
 **      "centaur": {"url": "http://127.0.0.1:8642"},
-**      "webhook": {"secret_env": "GK_WEBHOOK_SECRET"},
+**      "webhook": {"secret_env": "GK_WEBHOOK_SECRET",
+**                  "reconcile_s": 600,                  quiet gates of a repository whose
+**                                                       deliveries arrive are polled this often;
+**                                                       0 = at the checker's own pace
+**                  "coalesce_ms": 1000},                one read confirms the deliveries of
+**                                                       this window
 **      "signals": {"token_env": "GK_SIGNAL_TOKEN"}}
 **     Keys ending in _env name environment variables; their values (tokens, secrets) are read
 **     from the environment and never stored in the state, events, logs or error messages.
@@ -409,11 +414,17 @@ GK_API int gk_signal(gk_plugin *p, const char *signal_json, char **result_json);
 ** body, len:    the raw request body, exactly as received (it need not be NUL-terminated).
 ** result_json:  what the delivery did, e.g.
 **     {"event":"check_run","delivery":"72d3162e-...","duplicate":false,
-**      "resolved":[{"goal_id":"land-fix","task_id":"ci"}],
-**      "scheduled":[{"goal_id":"land-fix","task_id":"review"}],
-**      "message":"1 gate resolved, 1 poll scheduled"}
-**     "scheduled" lists gates whose next poll was brought forward. When nothing matched,
-**     both lists are empty and the message says why (event not handled, no gate for that PR).
+**      "matched":[{"goal_id":"land-fix","task_id":"ci"}],
+**      "scheduled":[{"goal_id":"land-fix","task_id":"ci"}],
+**      "message":"1 gate(s) will be confirmed by a read at the next step"}
+**     A delivery never resolves a gate by itself and never waits for GitHub: "scheduled" lists
+**     the gates whose poll was brought forward to webhook.coalesce_ms from now, and the first
+**     gk_step after that confirms them (and every other nudged gate) with one batched read.
+**     When nothing matched, both lists are empty and the message says why (event not handled,
+**     no gate for that PR). Every handled delivery also marks its repository as fed by webhooks
+**     for its gate type: quiet gates there are then polled every webhook.reconcile_s instead of
+**     at the checker's pace, until a poll finds a move that no delivery announced (an event
+**     "webhook_missed"; the gates of that feed poll at their own pace for an hour).
 **
 ** Returns GK_OK; GK_ERR_UNAUTHORIZED (signature missing or wrong, or no secret configured);
 ** GK_ERR_INVALID (headers not a JSON object, body not JSON once verified); GK_ERR_IO; GK_ERR_BUSY.

@@ -65,7 +65,8 @@ std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int
       if (!next || !next->is_int64()) continue;
       // A nudged part whose coalescing window is still open rides along with a poll made anyway.
       const bool rider = next->as_int64() > now;
-      if (rider && nudged_ms(e) == 0) continue;
+      if (rider && (nudged_ms(e) == 0 || next->as_int64() - now > config_.webhook_coalesce_ms))
+        continue;
       const auto *type = leaf.config->if_contains("type");
       GateChecker *checker = type && type->is_string() ? checker_for(type->as_string()) : nullptr;
       if (!checker) continue;
@@ -162,6 +163,10 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
           next["next_ms"] =
               std::min(next["next_ms"].as_int64(), nudge_now + config_.webhook_coalesce_ms);
           next["nudged_ms"] = nudge_now;
+        } else if (!o.reason.empty() && d.nudged_ms > 0) {
+          // The read failed: what the delivery announced is still to be confirmed, and its
+          // verdict, when the retry finds it, was announced.
+          next["nudged_ms"] = d.nudged_ms;
         }
         entry = std::move(next);
         if (!o.reason.empty())

@@ -286,6 +286,26 @@ TEST_F(WebhookFeeds, AnAnnouncedVerdictOrAFirstPollIsNoMiss) {
             "done");
 }
 
+TEST_F(WebhookFeeds, AVerdictFoundAfterAFailedConfirmingReadWasAnnounced) {
+  open();
+  first_polls();
+  deliver({1});
+  now += 1000;
+  checker->script = {waiting(now + 5'000, "503 from GitHub; retrying")};
+  engine->step({});
+  now += 2000;
+  deliver({2});  // h's read comes while g waits for its retry: g does not ride along
+  now += 1000;
+  checker->script = {waiting(now + 45'000)};
+  engine->step({});
+  EXPECT_EQ(polls_of("g/ci"), 2u);
+  now += 2000;
+  checker->script = {passing()};
+  engine->step({});
+  EXPECT_EQ(polls_of("g/ci"), 3u);
+  EXPECT_FALSE(has("g", "webhook_missed"));
+}
+
 TEST_F(WebhookFeeds, ANewHeadNoDeliveryAnnouncedTakesTheTrustAway) {
   open();
   first_polls();

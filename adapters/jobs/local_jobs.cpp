@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,6 +156,9 @@ struct LocalJobs::Impl {
     bool ended = false;     // handed out by this object's reap(), or acknowledged earlier
     bool reported = false;  // acknowledged (by any runner, as far as this object knows)
     int64_t orphan_kill_at = -1;
+    // A description of its own on the claim of a job this object started: while the supervisor
+    // holds the claim's lock, one flock on it says "running" without reading the claim.
+    std::shared_ptr<Fd> watch;
   };
 
   fs::path dir;
@@ -188,10 +192,19 @@ struct LocalJobs::Impl {
 
   Probe probe(const std::string &key, const std::string &name) {
     Probe p;
+    if (auto it = jobs.find(key); it != jobs.end() && it->second.watch) {
+      const int watched = it->second.watch->fd;
+      if (flock(watched, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        p.state = State::running;
+        return p;
+      }
+      flock(watched, LOCK_UN);
+      it->second.watch.reset();  // the supervisor let go: the claim says how it ended
+    }
     fs::path claim = file(name, ".job");
     Fd fd{open(claim.c_str(), O_RDONLY | O_CLOEXEC)};
     if (fd.fd < 0) return p;
-    auto job = read_job(fd.fd);
+    auto job = read_job(fd.fd, false);
     if (!job) return p;
     if (job->end) {
       p.state = State::ended;
@@ -207,7 +220,7 @@ struct LocalJobs::Impl {
     } else {
       flock(fd.fd, LOCK_UN);
     }
-    // The supervisor appends the end before it lets go of the lock: look again.
+    // The supervisor appends the end before it lets go of the lock: look again, whole this time.
     job = read_job(fd.fd);
     if (!job) return p;
     if (job->end) {
@@ -251,10 +264,8 @@ struct LocalJobs::Impl {
           if (high_fd >= 0) {
             try {
               append_event(claim, "adopted", Record{});
-              pid_t pid = spawn_supervisor(name, high_fd);
+              start_supervisor(name, high_fd);
               close(high_fd);
-              std::lock_guard guard(spawned_mutex);
-              spawned.push_back(pid);
               p.state = State::running;
               return p;
             } catch (const std::exception &) {
@@ -331,13 +342,15 @@ struct LocalJobs::Impl {
     return false;
   }
 
-  pid_t spawn_supervisor(const std::string &name, int lock_fd) {
+  // A gk-supervise with args, descriptor fd as its fd 3, in a session of its own (a Ctrl-C or
+  // hangup aimed at the runner leaves jobs running). fd must be above 3.
+  pid_t spawn_helper(const std::vector<std::string> &args, int fd) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&actions);
     posix_spawnattr_init(&attr);
-    // The claim's lock becomes the supervisor's fd 3; stdio is /dev/null (the job has its log).
-    posix_spawn_file_actions_adddup2(&actions, lock_fd, 3);
+    // stdio is /dev/null: the job has its log.
+    posix_spawn_file_actions_adddup2(&actions, fd, 3);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
@@ -346,19 +359,118 @@ struct LocalJobs::Impl {
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    // A session of its own: a Ctrl-C or hangup aimed at the runner leaves jobs running.
     posix_spawnattr_setflags(&attr,
                              POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    std::string program = supervise.string(), dir_arg = dir.string(), name_arg = name;
-    char *argv[] = {program.data(), dir_arg.data(), name_arg.data(), nullptr};
+    std::string program = supervise.string();
+    std::vector<std::string> strings{program};
+    strings.insert(strings.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    for (std::string &arg : strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     pid_t pid = 0;
-    int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv, environ);
+    int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
       throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
     }
     return pid;
+  }
+
+  // The launcher forks supervisors from one running gk-supervise: no exec per job.
+  int launcher_fd = -1;  // our end of its socket; -1 before the first start or once it failed
+  pid_t launcher_pid = -1;
+  bool launcher_broken = false;
+
+  bool start_launcher() {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return false;
+    int theirs = fcntl(pair[1], F_DUPFD_CLOEXEC, 10);
+    close(pair[1]);
+    try {
+      if (theirs >= 0) launcher_pid = spawn_helper({"--launcher", dir.string()}, theirs);
+    } catch (const std::exception &) {
+      close(theirs);
+      theirs = -1;
+    }
+    if (theirs < 0) {
+      close(pair[0]);
+      return false;
+    }
+    close(theirs);
+    launcher_fd = pair[0];
+    return true;
+  }
+
+  void stop_launcher() {
+    if (launcher_fd < 0) return;
+    // It answers what it was sent, then sees the end of the socket and exits.
+    shutdown(launcher_fd, SHUT_WR);
+    collect_launched(0);
+    close(launcher_fd);
+    launcher_fd = -1;
+    // Its end of the socket closed as it exited: no wait for a live process.
+    if (launcher_pid > 0) waitpid(launcher_pid, nullptr, 0);
+    launcher_pid = -1;
+  }
+
+  // The launcher's answers (supervisor pids) to wait for; with flags 0, all until it exits.
+  void collect_launched(int flags) {
+    if (launcher_fd < 0) return;
+    pid_t pid = 0;
+    ssize_t n;
+    while ((n = recv(launcher_fd, &pid, sizeof pid, flags)) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return;
+      if (n == sizeof pid && pid > 0) {
+        std::lock_guard guard(spawned_mutex);
+        spawned.push_back(pid);
+      }
+    }
+  }
+
+  // Hands the claim (its lock held by lock_fd) to the launcher; false when there is none.
+  bool launch(const std::string &name, int lock_fd) {
+    for (int attempt = 0; attempt < 2 && !launcher_broken; ++attempt) {
+      if (launcher_fd < 0 && !start_launcher()) {
+        launcher_broken = true;
+        break;
+      }
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+      iovec iov{const_cast<char *>(name.data()), name.size()};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      cmsghdr *c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &lock_fd, sizeof lock_fd);
+      ssize_t sent;
+      do {
+        sent = sendmsg(launcher_fd, &msg, MSG_NOSIGNAL);
+      } while (sent < 0 && errno == EINTR);
+      if (sent == static_cast<ssize_t>(name.size())) {
+        collect_launched(MSG_DONTWAIT);
+        return true;
+      }
+      // The launcher is gone (killed, or out of resources): start another once.
+      close(launcher_fd);
+      launcher_fd = -1;
+      if (launcher_pid > 0) waitpid(launcher_pid, nullptr, WNOHANG);
+      launcher_pid = -1;
+    }
+    return false;
+  }
+
+  // Starts the claim's supervisor; lock_fd (above 3) stays ours to close.
+  void start_supervisor(const std::string &name, int lock_fd) {
+    if (launch(name, lock_fd)) return;
+    pid_t pid = spawn_helper({dir.string(), name}, lock_fd);
+    std::lock_guard guard(spawned_mutex);
+    spawned.push_back(pid);
   }
 };
 
@@ -387,6 +499,7 @@ LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supe
 }
 
 LocalJobs::~LocalJobs() {
+  impl_->stop_launcher();
   if (impl_->inotify_fd >= 0) close(impl_->inotify_fd);
   reap_supervisors();
 }
@@ -465,10 +578,9 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   // Kept clear of 0..3, which the spawn's file actions replace.
   int high_fd = fcntl(lock_fd, F_DUPFD_CLOEXEC, 10);
   close(lock_fd);
-  pid_t pid = 0;
   try {
     if (high_fd < 0) throw std::runtime_error(std::string("dup failed: ") + std::strerror(errno));
-    pid = impl_->spawn_supervisor(name, high_fd);
+    impl_->start_supervisor(name, high_fd);
   } catch (...) {
     // Nothing ran: forget the claim so the key may be tried again.
     unlink(claim_path.c_str());
@@ -476,11 +588,10 @@ StartResult LocalJobs::start(const JobSpec &spec) {
     throw;
   }
   close(high_fd);
-  {
-    std::lock_guard guard(spawned_mutex);
-    spawned.push_back(pid);
-  }
-  impl_->entry(spec.job_key);
+  // A claim just made has nothing to read back: not ended, not reported.
+  Impl::Entry &entry = impl_->jobs[spec.job_key] = Impl::Entry{name};
+  if (int watch = open(claim_path.c_str(), O_RDONLY | O_CLOEXEC); watch >= 0)
+    entry.watch = std::make_shared<Fd>(Fd{watch});
   return StartResult::started;
 }
 
@@ -523,6 +634,7 @@ void LocalJobs::acknowledge(const std::string &job_key) {
 
 std::vector<JobEnd> LocalJobs::reap() {
   std::lock_guard lock(impl_->mutex);
+  impl_->collect_launched(MSG_DONTWAIT);
   reap_supervisors();
   std::vector<JobEnd> ends;
   for (auto &[key, e] : impl_->jobs) {

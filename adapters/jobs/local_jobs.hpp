@@ -15,12 +15,13 @@
 namespace gk::jobs {
 
 struct JobSpec {
-  std::string job_key;                     // "<goal>/<task>#<attempt>"
-  std::vector<std::string> argv;           // argv[0] is looked up in PATH when it has no '/'
-  std::map<std::string, std::string> env;  // added to the runner's environment
-  std::filesystem::path workdir;           // the job's workspace (must exist)
-  std::filesystem::path log_path;          // stdout and stderr, appended
-  int64_t timeout_s = 0;                   // 0 = none; then TERM, then KILL after a grace
+  std::string job_key;            // "<goal>/<task>#<attempt>"
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  // Added to the runner's environment as it was at this LocalJobs' first start() (the launcher's).
+  std::map<std::string, std::string> env;
+  std::filesystem::path workdir;   // the job's workspace (must exist)
+  std::filesystem::path log_path;  // stdout and stderr, appended
+  int64_t timeout_s = 0;           // 0 = none; then TERM, then KILL after a grace
 };
 
 struct JobEnd {
@@ -37,7 +38,9 @@ class LocalJobs {
  public:
   // registry_dir holds one record per job_key; created if missing. Re-attaches to what it finds.
   // Jobs run under the gk-supervise helper, found at supervise_path when given, else at
-  // $GK_SUPERVISE, else next to the running executable, else where this build put it.
+  // $GK_SUPERVISE, else next to the running executable, else where this build put it. The first
+  // start() starts one `gk-supervise --launcher`, which forks each job's supervisor as a child of
+  // this process; the destructor lets it finish what it was sent and waits for it.
   explicit LocalJobs(std::filesystem::path registry_dir, int64_t kill_grace_ms = 2000,
                      std::filesystem::path supervise_path = {});
   ~LocalJobs();

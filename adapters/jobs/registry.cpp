@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -286,7 +287,7 @@ void append_event(const fs::path &path, std::string_view kind, const Record &rec
   close(fd);
 }
 
-JobFile parse_job(std::string_view text) {
+JobFile parse_job(std::string_view text, bool with_claim) {
   JobFile job;
   std::string spec;
   // Only complete lines count: what follows the last newline is a write still going on or one a
@@ -298,8 +299,10 @@ JobFile parse_job(std::string_view text) {
     text = text.substr(end + 1);
     if (line.empty()) continue;
     if (line[0] != '@') {
-      spec.append(line);
-      spec += '\n';
+      if (with_claim) {
+        spec.append(line);
+        spec += '\n';
+      }
       continue;
     }
     size_t space = line.find(' ');
@@ -327,11 +330,11 @@ JobFile parse_job(std::string_view text) {
       job.adopted = true;
     }
   }
-  job.claim = Record::parse(spec);
+  if (with_claim) job.claim = Record::parse(spec);
   return job;
 }
 
-std::optional<JobFile> read_job(int fd) {
+std::optional<JobFile> read_job(int fd, bool with_claim) {
   std::string text;
   char buffer[8192];
   off_t offset = 0;
@@ -343,7 +346,7 @@ std::optional<JobFile> read_job(int fd) {
     text.append(buffer, static_cast<size_t>(n));
     offset += n;
   }
-  return parse_job(text);
+  return parse_job(text, with_claim);
 }
 
 std::optional<JobFile> read_job(const fs::path &path) {
@@ -364,23 +367,36 @@ bool lock_held(const fs::path &path) {
 
 int64_t process_start(pid_t pid) {
   if (pid <= 0) return -1;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return -1;
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Plain reads: every supervisor asks this twice as it starts a job.
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char stat[1024];
+  ssize_t n;
+  do {
+    n = read(fd, stat, sizeof stat - 1);
+  } while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n <= 0) return -1;
+  stat[n] = '\0';
   // The command name (field 2) may hold spaces and ')'; the fields after its last ')' do not.
-  size_t paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(paren + 1));
-  std::string state;
-  fields >> state;
-  if (state == "Z" || state == "X") return -1;
-  std::string field;
-  for (int i = 4; i <= 22; ++i) fields >> field;  // fields 4..22; starttime is 22
-  try {
-    return std::stoll(field);
-  } catch (const std::exception &) {
-    return -1;
+  char *after = std::strrchr(stat, ')');
+  if (after == nullptr) return -1;
+  char state = 0;
+  int field = 2;
+  for (char *p = after + 1; *p != '\0'; ++p) {
+    if (*p != ' ') continue;
+    ++field;
+    if (field == 3) state = p[1];
+    if (field == 22) {
+      if (state == 'Z' || state == 'X') return -1;
+      char *end = nullptr;
+      long long start = std::strtoll(p + 1, &end, 10);
+      return end == p + 1 ? -1 : start;
+    }
   }
+  return -1;
 }
 
 int64_t wall_ms() {

@@ -60,10 +60,13 @@ struct JobFile {
   bool reported = false;
   bool adopted = false;  // a later runner started the job of a claim its runner left
 };
-JobFile parse_job(std::string_view text);
+// with_claim false leaves claim empty: for a look at how the job stands, which is all most reads
+// need (the spec is most of the file, the job's environment included).
+JobFile parse_job(std::string_view text, bool with_claim = true);
 // nullopt when the file cannot be opened (no such claim).
 std::optional<JobFile> read_job(const std::filesystem::path &path);
-std::optional<JobFile> read_job(int fd);  // from offset 0, the descriptor's offset untouched
+// From offset 0, the descriptor's offset untouched.
+std::optional<JobFile> read_job(int fd, bool with_claim = true);
 // The event line for kind ("run", "end", "reported", "adopted").
 std::string event_line(std::string_view kind, const Record &record);
 // One write() of the line with O_APPEND (a torn write is written again whole). Throws on failure.

@@ -241,7 +241,7 @@ void Driver::run_job(const json::object &a) {
       spec.workdir = workspaces_.prepare(req);
       const auto prompt = layout_.prompt_file(key);
       const auto result = layout_.result_file(key);
-      write_file_atomic(prompt, str(a, "prompt"));
+      write_file(prompt, str(a, "prompt"));
       std::filesystem::create_directories(result.parent_path());
       std::filesystem::remove(result);
       if (const auto *env = a.if_contains("env"); env && env->is_object())
@@ -437,6 +437,7 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
 }
 
 void Driver::refresh_view() {
+  if (!view_.due()) return;
   for (const auto &key : jobs_.running())
     if (!running_.count(key) && in_scope(key_goal(key)))
       running_[key] = JobLine{key, "", Clock::now()};

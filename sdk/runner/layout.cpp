@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace gk::runner {
@@ -95,6 +96,25 @@ void write_file_atomic(const fs::path &path, const std::string &text) {
       throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
   }
   fs::rename(tmp, path);
+}
+
+void write_file(const fs::path &path, const std::string &text) {
+  fs::create_directories(path.parent_path());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::close(fd);
+      throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
 }
 
 std::string read_file(const fs::path &path) {

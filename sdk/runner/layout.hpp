@@ -44,6 +44,9 @@ struct Layout {
 
 // Writes text to path through a temporary file and a rename, creating parent folders.
 void write_file_atomic(const fs::path &path, const std::string &text);
+// For a file nobody reads before it is complete (a prompt written before its job starts): one
+// create and write, no temporary file and rename.
+void write_file(const fs::path &path, const std::string &text);
 // Reads a whole file; throws std::runtime_error naming the file and the reason.
 std::string read_file(const fs::path &path);
 

@@ -96,6 +96,8 @@ class LiveView : public View {
     draw();
   }
 
+  bool due() const override { return Clock::now() - last_draw_ >= std::chrono::milliseconds(100); }
+
   void close() override {
     erase();
     goals_.clear();

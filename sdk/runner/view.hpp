@@ -32,6 +32,9 @@ class View {
                     const std::string &text) = 0;
   // The current picture; the live view redraws it (at most ~10 times a second).
   virtual void refresh(const std::vector<GoalLine> &, const std::vector<JobLine> &) {}
+  // Whether refresh() would draw now: only then is the picture worth building (it asks the job
+  // registry about every running job).
+  virtual bool due() const { return false; }
   // Leaves the terminal clean (the live block erased).
   virtual void close() {}
 };

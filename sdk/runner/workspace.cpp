@@ -1,6 +1,8 @@
 // git worktrees and session folders for spawned sessions.
 #include "workspace.hpp"
 
+#include <unistd.h>
+
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -108,7 +110,17 @@ std::string Workspaces::remove_goal(const std::string &goal_id) {
   std::string problems;
   std::error_code ec;
   fs::path sessions = layout_.sessions() / goal_id;
-  if (fs::exists(sessions, ec)) fs::remove_all(sessions, ec);
+  if (fs::exists(sessions, ec)) {
+    // Many sessions are left empty (their work went to artifacts): one rmdir each, and the
+    // walk of remove_all only for those that hold files.
+    for (const auto &entry : fs::directory_iterator(sessions, ec)) {
+      if (::rmdir(entry.path().c_str()) == 0) continue;
+      std::error_code one;
+      fs::remove_all(entry.path(), one);
+      if (one) problems += "cannot remove " + entry.path().string() + ": " + one.message() + "\n";
+    }
+    if (!ec) fs::remove_all(sessions, ec);
+  }
   if (ec) problems += "cannot remove " + sessions.string() + ": " + ec.message() + "\n";
   fs::path trees = layout_.worktrees() / goal_id;
   if (!fs::exists(trees, ec) || !is_git()) return problems;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -514,4 +515,90 @@ TEST_F(LocalJobsTest, AClaimLeftBeforeItsJobStartedIsStartedOnceByTheNextRunner)
   auto later = make_jobs();
   EXPECT_EQ(later->alive("g/left#1"), 0);
   EXPECT_EQ(read_file(work_ / "runs.txt"), "ran\n");
+}
+
+namespace {
+
+// The parent pid of a live process (field 4 of /proc/<pid>/stat), or -1.
+pid_t parent_of(pid_t pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(paren + 1));
+  std::string state;
+  pid_t ppid = -1;
+  fields >> state >> ppid;
+  return ppid;
+}
+
+std::string command_line(pid_t pid) {
+  std::string text = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::replace(text.begin(), text.end(), '\0', ' ');
+  return text;
+}
+
+// Children of this process running `gk-supervise --launcher` that supervise no job.
+std::vector<pid_t> launchers(const std::set<pid_t> &supervisors) {
+  std::vector<pid_t> found;
+  for (const auto &item : fs::directory_iterator("/proc")) {
+    std::string name = item.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto pid = static_cast<pid_t>(std::stol(name));
+    if (parent_of(pid) != getpid() || supervisors.count(pid)) continue;
+    if (command_line(pid).find("--launcher") != std::string::npos) found.push_back(pid);
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_F(LocalJobsTest, AllOutputIsInTheLogBeforeTheEndIsReported) {
+  auto jobs = make_jobs();
+  // More than a pipe holds, in stdout and stderr, from the job and from a grandchild.
+  jobs->start(shell("g/much#1",
+                    "head -c 300000 /dev/zero | tr '\\0' o; (head -c 200000 /dev/zero | "
+                    "tr '\\0' e >&2) & wait; exit 4"));
+  auto ends = wait_ends(*jobs, {"g/much#1"});
+  ASSERT_EQ(ends.count("g/much#1"), 1u);
+  EXPECT_EQ(ends["g/much#1"].exit_code, 4);
+  std::string log = read_file(log_for("g/much#1"));
+  EXPECT_EQ(std::count(log.begin(), log.end(), 'o'), 300000);
+  EXPECT_EQ(std::count(log.begin(), log.end(), 'e'), 200000);
+}
+
+TEST_F(LocalJobsTest, SupervisorsAreChildrenOfTheRunnerForkedByOneLauncher) {
+  auto jobs = make_jobs();
+  std::set<pid_t> supervisors;
+  for (const char *key : {"g/one#1", "g/two#1"}) {
+    jobs->start(shell(key, "while [ ! -f go ]; do sleep 0.02; done"));
+    fs::path claim = registry_ / (gk::jobs::safe_name(key) + ".job");
+    ASSERT_TRUE(eventually([&] {
+      auto job = gk::jobs::read_job(claim);
+      return job && job->run;
+    }));
+    auto supervisor = static_cast<pid_t>(gk::jobs::read_job(claim)->run->get_int("supervisor_pid"));
+    EXPECT_EQ(parent_of(supervisor), getpid()) << key;
+    // Forked from the launcher, not executed on its own.
+    EXPECT_NE(command_line(supervisor).find("--launcher"), std::string::npos) << key;
+    supervisors.insert(supervisor);
+  }
+  EXPECT_EQ(launchers(supervisors).size(), 1u);
+  touch(work_ / "go");
+  EXPECT_EQ(wait_ends(*jobs, {"g/one#1", "g/two#1"}).size(), 2u);
+  jobs.reset();
+  EXPECT_TRUE(launchers(supervisors).empty()) << "the launcher outlived its LocalJobs";
+}
+
+TEST_F(LocalJobsTest, AKilledLauncherIsReplacedAndLosesNoJob) {
+  auto jobs = make_jobs();
+  jobs->start(shell("g/before#1", "exit 0"));
+  ASSERT_EQ(wait_ends(*jobs, {"g/before#1"}).size(), 1u);
+  auto found = launchers({});
+  ASSERT_EQ(found.size(), 1u);
+  ASSERT_EQ(kill(found[0], SIGKILL), 0);
+  ASSERT_TRUE(eventually([&] { return gk::jobs::process_start(found[0]) < 0; }));
+  jobs->start(shell("g/after#1", "exit 5"));
+  auto ends = wait_ends(*jobs, {"g/after#1"});
+  ASSERT_EQ(ends.count("g/after#1"), 1u);
+  EXPECT_EQ(ends["g/after#1"].exit_code, 5) << ends["g/after#1"].reason;
 }

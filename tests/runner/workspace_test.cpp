@@ -86,6 +86,25 @@ TEST(Workspace, OutsideGitSpawnedSessionsGetTheirOwnFolders) {
   EXPECT_EQ(lines(out / "p.txt")[0], root.string());
 }
 
+TEST(Workspace, OutsideGitSessionFoldersGoWhenTheGoalIsDoneAndStayWhenItFailed) {
+  for (bool fail : {false, true}) {
+    SCOPED_TRACE(fail ? "failed goal" : "done goal");
+    TempDir d;
+    // a leaves its folder empty, b leaves a file and a folder in it; c fails or not.
+    write(d / "g.yaml",
+          "version: 1\ngoals:\n  - id: g\n    tasks:\n"
+          "      - {id: a, session_policy: spawn, run: [\"true\"]}\n"
+          "      - {id: b, session_policy: spawn, run: [sh, -c, \"mkdir -p x && echo 1 > x/f\"]}\n"
+          "      - {id: c, session_policy: spawn, run: [\"" +
+              std::string(fail ? "false" : "true") + "\"]}\n");
+    Result r = run({"run", "g.yaml"}, in(d));
+    ASSERT_EQ(r.exit_code, fail ? 1 : 0) << r.out << r.err;
+    EXPECT_EQ(fs::exists(d / ".goalkeeper/sessions/g/a#1"), fail);
+    EXPECT_EQ(fs::exists(d / ".goalkeeper/sessions/g/b#1/x/f"), fail);
+    EXPECT_EQ(fs::exists(d / ".goalkeeper/sessions/g"), fail);
+  }
+}
+
 TEST(Workspace, FailureToCreateAWorktreeIsAStartFailureWithTheReason) {
   TempDir d;
   // A repository without any commit: git cannot make a worktree of it.

@@ -1,6 +1,5 @@
-// The engine's side of polling: which gate parts are due, and how outcomes are applied. The
-// checker here is a scripted implementation of our own GateChecker interface; the GitHub
-// checkers are tested against a fake GitHub over HTTP.
+// The engine's side of polling: which gate parts are due, and how outcomes are applied, with a
+// scripted checker (scripted_checker.hpp).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,27 +7,12 @@
 
 #include "core/engine.hpp"
 #include "core/error.hpp"
+#include "scripted_checker.hpp"
 
 namespace json = boost::json;
 using namespace gk;
 
 namespace {
-
-struct ScriptedChecker : GateChecker {
-  std::vector<GateOutcome> script;  // consumed front to back, one per poll
-  std::vector<GatePoll> seen;
-  bool handles(std::string_view type) const override { return type == "gh_ci"; }
-  std::vector<GateOutcome> poll(const std::vector<GatePoll> &due, int64_t, int64_t) override {
-    std::vector<GateOutcome> out;
-    for (const auto &p : due) {
-      seen.push_back(p);
-      if (script.empty()) throw std::runtime_error("connection refused");
-      out.push_back(script.front());
-      script.erase(script.begin());
-    }
-    return out;
-  }
-};
 
 struct GatePolling : ::testing::Test {
   std::filesystem::path dir = std::filesystem::temp_directory_path() /

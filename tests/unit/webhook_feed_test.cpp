@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 
 #include "core/engine.hpp"
+#include "scripted_checker.hpp"
 
 namespace json = boost::json;
 using namespace gk;
@@ -16,24 +16,6 @@ using namespace gk;
 namespace {
 
 constexpr int64_t kReconcileMs = 600'000;  // the default webhook.reconcile_s
-
-struct ScriptedChecker : GateChecker {
-  std::vector<GateOutcome> script;  // consumed front to back, one per poll
-  std::vector<GatePoll> seen;
-  std::function<void()> during_poll;  // runs while the poll is "on the wire"
-  bool handles(std::string_view type) const override { return type == "gh_ci"; }
-  std::vector<GateOutcome> poll(const std::vector<GatePoll> &due, int64_t, int64_t) override {
-    if (during_poll) std::exchange(during_poll, nullptr)();
-    std::vector<GateOutcome> out;
-    for (const auto &p : due) {
-      seen.push_back(p);
-      if (script.empty()) throw std::runtime_error("no outcome scripted");
-      out.push_back(script.front());
-      script.erase(script.begin());
-    }
-    return out;
-  }
-};
 
 GateOutcome waiting(int64_t next_ms, std::string reason = "") {
   GateOutcome o;

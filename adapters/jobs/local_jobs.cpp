@@ -27,8 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Supervisors this process spawned, whichever LocalJobs did it: they are our children until they
-// exit, and only their own pids are waited for (a host may have other children of its own).
+// gk-supervise processes this process started, whichever LocalJobs did it: they are our children
+// until they exit, and only their own pids are waited for (a host may have other children).
 std::mutex spawned_mutex;
 std::vector<pid_t> spawned;
 
@@ -377,7 +377,7 @@ struct LocalJobs::Impl {
     return pid;
   }
 
-  // The launcher forks supervisors from one running gk-supervise: no exec per job.
+  // The launcher: one gk-supervise that runs every job this object starts.
   int launcher_fd = -1;  // our end of its socket; -1 before the first start or once it failed
   pid_t launcher_pid = -1;
   bool launcher_broken = false;
@@ -402,31 +402,32 @@ struct LocalJobs::Impl {
     return true;
   }
 
-  void stop_launcher() {
-    if (launcher_fd < 0) return;
-    // It answers what it was sent, then sees the end of the socket and exits.
-    shutdown(launcher_fd, SHUT_WR);
-    collect_launched(0);
-    close(launcher_fd);
+  // A launcher we no longer talk to: waited for now when it is exiting, else reaped later (it
+  // goes on while jobs it started run, and is our child until it exits).
+  void let_go_of_launcher(bool exiting) {
+    if (launcher_fd >= 0) close(launcher_fd);
     launcher_fd = -1;
-    // Its end of the socket closed as it exited: no wait for a live process.
-    if (launcher_pid > 0) waitpid(launcher_pid, nullptr, 0);
+    if (launcher_pid > 0) {
+      if (exiting) {
+        waitpid(launcher_pid, nullptr, 0);
+      } else {
+        std::lock_guard guard(spawned_mutex);
+        spawned.push_back(launcher_pid);
+      }
+    }
     launcher_pid = -1;
   }
 
-  // The launcher's answers (supervisor pids) to wait for; with flags 0, all until it exits.
-  void collect_launched(int flags) {
+  void stop_launcher() {
     if (launcher_fd < 0) return;
-    pid_t pid = 0;
+    // It takes what it was sent, sees the end of the socket and answers whether it goes on.
+    shutdown(launcher_fd, SHUT_WR);
+    char going_on = 0;
     ssize_t n;
-    while ((n = recv(launcher_fd, &pid, sizeof pid, flags)) != 0) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return;
-      if (n == sizeof pid && pid > 0) {
-        std::lock_guard guard(spawned_mutex);
-        spawned.push_back(pid);
-      }
-    }
+    do {
+      n = recv(launcher_fd, &going_on, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    let_go_of_launcher(n <= 0 || going_on == 'x');
   }
 
   // Hands the claim (its lock held by lock_fd) to the launcher; false when there is none.
@@ -452,15 +453,9 @@ struct LocalJobs::Impl {
       do {
         sent = sendmsg(launcher_fd, &msg, MSG_NOSIGNAL);
       } while (sent < 0 && errno == EINTR);
-      if (sent == static_cast<ssize_t>(name.size())) {
-        collect_launched(MSG_DONTWAIT);
-        return true;
-      }
+      if (sent == static_cast<ssize_t>(name.size())) return true;
       // The launcher is gone (killed, or out of resources): start another once.
-      close(launcher_fd);
-      launcher_fd = -1;
-      if (launcher_pid > 0) waitpid(launcher_pid, nullptr, WNOHANG);
-      launcher_pid = -1;
+      let_go_of_launcher(false);
     }
     return false;
   }
@@ -634,7 +629,6 @@ void LocalJobs::acknowledge(const std::string &job_key) {
 
 std::vector<JobEnd> LocalJobs::reap() {
   std::lock_guard lock(impl_->mutex);
-  impl_->collect_launched(MSG_DONTWAIT);
   reap_supervisors();
   std::vector<JobEnd> ends;
   for (auto &[key, e] : impl_->jobs) {

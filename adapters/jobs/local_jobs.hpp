@@ -39,8 +39,9 @@ class LocalJobs {
   // registry_dir holds one record per job_key; created if missing. Re-attaches to what it finds.
   // Jobs run under the gk-supervise helper, found at supervise_path when given, else at
   // $GK_SUPERVISE, else next to the running executable, else where this build put it. The first
-  // start() starts one `gk-supervise --launcher`, which forks each job's supervisor as a child of
-  // this process; the destructor lets it finish what it was sent and waits for it.
+  // start() starts one `gk-supervise --launcher`, which runs every job this object starts as its
+  // own child; the destructor lets it take what it was sent and waits for it only if it has no
+  // job left to run (it goes on without us until they end, and stays our child until then).
   explicit LocalJobs(std::filesystem::path registry_dir, int64_t kill_grace_ms = 2000,
                      std::filesystem::path supervise_path = {});
   ~LocalJobs();

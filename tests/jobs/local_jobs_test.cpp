@@ -537,14 +537,14 @@ std::string command_line(pid_t pid) {
   return text;
 }
 
-// Children of this process running `gk-supervise --launcher` that supervise no job.
-std::vector<pid_t> launchers(const std::set<pid_t> &supervisors) {
+// Live children of this process running `gk-supervise --launcher`.
+std::vector<pid_t> launchers() {
   std::vector<pid_t> found;
   for (const auto &item : fs::directory_iterator("/proc")) {
     std::string name = item.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     auto pid = static_cast<pid_t>(std::stol(name));
-    if (parent_of(pid) != getpid() || supervisors.count(pid)) continue;
+    if (parent_of(pid) != getpid()) continue;
     if (command_line(pid).find("--launcher") != std::string::npos) found.push_back(pid);
   }
   return found;
@@ -566,34 +566,47 @@ TEST_F(LocalJobsTest, AllOutputIsInTheLogBeforeTheEndIsReported) {
   EXPECT_EQ(std::count(log.begin(), log.end(), 'e'), 200000);
 }
 
-TEST_F(LocalJobsTest, SupervisorsAreChildrenOfTheRunnerForkedByOneLauncher) {
+TEST_F(LocalJobsTest, OneLauncherRunsEveryJobAsItsChildAndCancelsOnlyTheOneAsked) {
   auto jobs = make_jobs();
   std::set<pid_t> supervisors;
-  for (const char *key : {"g/one#1", "g/two#1"}) {
-    jobs->start(shell(key, "while [ ! -f go ]; do sleep 0.02; done"));
+  const std::vector<std::string> keys{"g/one#1", "g/two#1", "g/three#1"};
+  for (const std::string &key : keys) {
+    jobs->start(shell(key, "while [ ! -f go ]; do sleep 0.02; done; exit 3"));
     fs::path claim = registry_ / (gk::jobs::safe_name(key) + ".job");
     ASSERT_TRUE(eventually([&] {
       auto job = gk::jobs::read_job(claim);
       return job && job->run;
     }));
-    auto supervisor = static_cast<pid_t>(gk::jobs::read_job(claim)->run->get_int("supervisor_pid"));
-    EXPECT_EQ(parent_of(supervisor), getpid()) << key;
-    // Forked from the launcher, not executed on its own.
-    EXPECT_NE(command_line(supervisor).find("--launcher"), std::string::npos) << key;
+    auto run = gk::jobs::read_job(claim)->run;
+    auto supervisor = static_cast<pid_t>(run->get_int("supervisor_pid"));
+    EXPECT_EQ(parent_of(static_cast<pid_t>(run->get_int("pid"))), supervisor) << key;
     supervisors.insert(supervisor);
   }
-  EXPECT_EQ(launchers(supervisors).size(), 1u);
+  ASSERT_EQ(supervisors.size(), 1u);
+  const pid_t launcher = *supervisors.begin();
+  EXPECT_EQ(launchers(), std::vector<pid_t>{launcher});
+
+  jobs->cancel("g/two#1", "not needed");
+  auto cancelled = wait_ends(*jobs, {"g/two#1"});
+  ASSERT_EQ(cancelled.count("g/two#1"), 1u);
+  EXPECT_TRUE(cancelled["g/two#1"].cancelled);
+  EXPECT_EQ(cancelled["g/two#1"].reason, "not needed");
+  EXPECT_EQ(jobs->alive("g/one#1"), 1);
+  EXPECT_EQ(jobs->alive("g/three#1"), 1);
+
   touch(work_ / "go");
-  EXPECT_EQ(wait_ends(*jobs, {"g/one#1", "g/two#1"}).size(), 2u);
+  auto ends = wait_ends(*jobs, {"g/one#1", "g/three#1"});
+  ASSERT_EQ(ends.size(), 2u);
+  for (const auto &[key, end] : ends) EXPECT_EQ(end.exit_code, 3) << key;
   jobs.reset();
-  EXPECT_TRUE(launchers(supervisors).empty()) << "the launcher outlived its LocalJobs";
+  EXPECT_TRUE(launchers().empty()) << "the launcher outlived its LocalJobs with nothing to run";
 }
 
 TEST_F(LocalJobsTest, AKilledLauncherIsReplacedAndLosesNoJob) {
   auto jobs = make_jobs();
   jobs->start(shell("g/before#1", "exit 0"));
   ASSERT_EQ(wait_ends(*jobs, {"g/before#1"}).size(), 1u);
-  auto found = launchers({});
+  auto found = launchers();
   ASSERT_EQ(found.size(), 1u);
   ASSERT_EQ(kill(found[0], SIGKILL), 0);
   ASSERT_TRUE(eventually([&] { return gk::jobs::process_start(found[0]) < 0; }));

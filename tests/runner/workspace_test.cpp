@@ -1,6 +1,10 @@
 // Workspaces: every spawned job sees its own worktree and branch, the pinned session the main
 // checkout; worktrees go when the goal is done and stay when it failed; outside git, folders.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "harness.hpp"
 
@@ -103,6 +107,40 @@ TEST(Workspace, OutsideGitSessionFoldersGoWhenTheGoalIsDoneAndStayWhenItFailed) 
     EXPECT_EQ(fs::exists(d / ".goalkeeper/sessions/g/b#1/x/f"), fail);
     EXPECT_EQ(fs::exists(d / ".goalkeeper/sessions/g"), fail);
   }
+}
+
+// FS_TOPDIR_FL, or 0 when the file system keeps no such flag (then there is nothing to check).
+int top_dir_flag(const fs::path &dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int flags = 0;
+  bool ok = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (fd >= 0) close(fd);
+  return ok ? flags & FS_TOPDIR_FL : -1;
+}
+
+bool file_system_keeps_top_dir_flag(const fs::path &scratch) {
+  fs::create_directory(scratch);
+  int fd = open(scratch.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int flags = 0;
+  bool ok = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  flags |= FS_TOPDIR_FL;
+  ok = ok && ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  if (fd >= 0) close(fd);
+  return ok && top_dir_flag(scratch) != 0;
+}
+
+TEST(Workspace, SessionFoldersAreMarkedAsTopsOfTreesSoExt4SpreadsThem) {
+  TempDir d;
+  if (!file_system_keeps_top_dir_flag(d / "probe"))
+    GTEST_SKIP() << "the file system under " << d.path() << " keeps no top-directory flag";
+  write(d / "g.yaml",
+        "version: 1\ngoals:\n  - id: g\n    parallel: true\n    tasks:\n"
+        "      - {id: a, session_policy: spawn, run: [\"true\"]}\n"
+        "      - {id: b, session_policy: spawn, run: [\"false\"]}\n");
+  Result r = run({"run", "g.yaml"}, in(d));
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;  // failed: its folders stay to look at
+  EXPECT_GT(top_dir_flag(d / ".goalkeeper/sessions/g"), 0);
+  EXPECT_EQ(top_dir_flag(d / ".goalkeeper/sessions/g/a#1"), 0) << "only their parent says it";
 }
 
 TEST(Workspace, FailureToCreateAWorktreeIsAStartFailureWithTheReason) {

@@ -211,7 +211,7 @@ struct LocalJobs::Impl {
       p.end = end_from(key, *job->end);
       return p;
     }
-    // The supervisor holds the claim's lock while it lives.
+    // The supervisor holds the claim's lock until the job's end is in it.
     if (flock(fd.fd, LOCK_SH | LOCK_NB) != 0) {
       if (errno == EWOULDBLOCK) {
         p.state = State::running;

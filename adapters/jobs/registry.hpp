@@ -4,7 +4,7 @@
 //   <name>.job     the claim, by the runner: spec of the job, then event lines appended to it.
 //                  Created exclusively and complete (an unnamed file linked into place: a key is
 //                  never started twice and nobody sees half a claim); its inode carries the flock
-//                  the supervisor holds while it lives. Appended later, each as one O_APPEND
+//                  the supervisor holds while the job runs. Appended later, each as one O_APPEND
 //                  write() of a complete line:
 //                    @run       by the supervisor once the job runs: pids and start times;
 //                    @end       by the supervisor (or by a runner that finds the supervisor gone):

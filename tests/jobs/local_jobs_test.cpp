@@ -91,7 +91,8 @@ class LocalJobsTest : public ::testing::Test {
         if (pid > 0 && gk::jobs::process_start(pid) == run->get_int("start")) {
           killpg(static_cast<pid_t>(run->get_int("pgid")), SIGKILL);
         }
-        // A supervisor exits just after it records the end; reaped here, it leaves no zombie.
+        // The launcher exits once its jobs ended and its LocalJobs is gone; reaped here, it
+        // leaves no zombie.
         bool reaped = eventually([&] { return waitpid(supervisor, nullptr, WNOHANG) != 0; }, 10000);
         if (!reaped && gk::jobs::process_start(supervisor) == run->get_int("supervisor_start")) {
           kill(supervisor, SIGKILL);

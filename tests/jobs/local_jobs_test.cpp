@@ -1,7 +1,9 @@
 // LocalJobs with real processes: jobs run under gk-supervise, the registry survives a runner that
 // goes away, and nothing a test starts outlives it.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -615,4 +617,72 @@ TEST_F(LocalJobsTest, AKilledLauncherIsReplacedAndLosesNoJob) {
   auto ends = wait_ends(*jobs, {"g/after#1"});
   ASSERT_EQ(ends.count("g/after#1"), 1u);
   EXPECT_EQ(ends["g/after#1"].exit_code, 5) << ends["g/after#1"].reason;
+}
+
+TEST_F(LocalJobsTest, ATerminatingSignalToTheLauncherStopsEveryJobAndSaysWhy) {
+  auto jobs = make_jobs();
+  pid_t launcher = -1;
+  for (const char *key : {"g/loop1#1", "g/loop2#1"}) {
+    jobs->start(shell(key, "while true; do sleep 0.02; done"));
+    fs::path claim = registry_ / (gk::jobs::safe_name(key) + ".job");
+    ASSERT_TRUE(eventually([&] {
+      auto job = gk::jobs::read_job(claim);
+      return job && job->run;
+    }));
+    launcher = static_cast<pid_t>(gk::jobs::read_job(claim)->run->get_int("supervisor_pid"));
+  }
+  ASSERT_EQ(kill(launcher, SIGTERM), 0);
+  auto ends = wait_ends(*jobs, {"g/loop1#1", "g/loop2#1"});
+  ASSERT_EQ(ends.size(), 2u);
+  for (const auto &[key, end] : ends) {
+    EXPECT_TRUE(end.cancelled) << key;
+    EXPECT_EQ(end.reason, "supervisor received signal " + std::to_string(SIGTERM)) << key;
+  }
+  // Jobs started afterwards still run.
+  jobs->start(shell("g/after#1", "exit 6"));
+  auto after = wait_ends(*jobs, {"g/after#1"});
+  ASSERT_EQ(after.count("g/after#1"), 1u);
+  EXPECT_EQ(after["g/after#1"].exit_code, 6) << after["g/after#1"].reason;
+}
+
+// Where no launcher can start, LocalJobs runs `gk-supervise REGISTRY NAME` per job: the same
+// supervisor with one job, which it runs to its end and then exits.
+TEST_F(LocalJobsTest, ASupervisorGivenOneClaimRunsItsJobAndRecordsTheEnd) {
+  const std::string key = "g/alone#1";
+  const std::string name = gk::jobs::safe_name(key);
+  gk::jobs::Record claim;
+  claim.add("key", key);
+  claim.add("program", "/bin/sh");
+  for (const char *arg : {"sh", "-c", "echo \"in $(pwd -P) with $GK_ALONE\"; exit 6"})
+    claim.add("arg", arg);
+  claim.add("env", "GK_ALONE=its own variable");
+  claim.add("workdir", work_.string());
+  claim.add("log", log_for(key).string());
+  claim.add("timeout_s", 0);
+  claim.add("grace_ms", kGraceMs);
+  claim.add("created_ms", 0);
+  fs::create_directories(registry_);
+  fs::create_directories(log_for(key).parent_path());
+  ASSERT_TRUE(gk::jobs::create_claim(registry_ / (name + ".job"), claim, nullptr));
+
+  // As LocalJobs spawns it: the claim open on descriptor 3, its lock held.
+  const std::string claim_path = (registry_ / (name + ".job")).string();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int fd = open(claim_path.c_str(), O_RDWR | O_APPEND);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0 || dup2(fd, 3) != 3) _exit(98);
+    execl(GK_SUPERVISE_PATH, GK_SUPERVISE_PATH, registry_.c_str(), name.c_str(), nullptr);
+    _exit(99);
+  }
+  int status = -1;
+  ASSERT_TRUE(eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto job = gk::jobs::read_job(registry_ / (name + ".job"));
+  ASSERT_TRUE(job && job->run && job->end);
+  EXPECT_EQ(job->run->get_int("supervisor_pid"), pid);
+  EXPECT_EQ(job->end->get_int("exit_code", -1), 6);
+  EXPECT_EQ(read_file(log_for(key)),
+            "in " + fs::canonical(work_).string() + " with its own variable\n");
 }

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "registry.hpp"
@@ -163,6 +164,7 @@ struct LocalJobs::Impl {
 
   fs::path dir;
   int64_t grace_ms;
+  std::vector<std::string> withheld;  // environment variables no job gets
   fs::path supervise;
   std::string supervise_looked;
   int inotify_fd = -1;
@@ -367,8 +369,16 @@ struct LocalJobs::Impl {
     std::vector<char *> argv;
     for (std::string &arg : strings) argv.push_back(arg.data());
     argv.push_back(nullptr);
+    // Our environment without the withheld variables: what every job starts from.
+    std::vector<char *> envp;
+    for (char **e = environ; *e != nullptr; ++e) {
+      std::string_view entry = *e;
+      std::string_view name = entry.substr(0, entry.find('='));
+      if (std::find(withheld.begin(), withheld.end(), name) == withheld.end()) envp.push_back(*e);
+    }
+    envp.push_back(nullptr);
     pid_t pid = 0;
-    int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
+    int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
@@ -588,6 +598,13 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   if (int watch = open(claim_path.c_str(), O_RDONLY | O_CLOEXEC); watch >= 0)
     entry.watch = std::make_shared<Fd>(Fd{watch});
   return StartResult::started;
+}
+
+void LocalJobs::withhold_environment(std::vector<std::string> names) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->withheld = std::move(names);
+  // A launcher running already has the old environment: the next start begins a new one.
+  impl_->stop_launcher();
 }
 
 void LocalJobs::cancel(const std::string &job_key, const std::string &reason) {

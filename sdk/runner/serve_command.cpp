@@ -115,15 +115,6 @@ class JobWatcher {
   std::thread thread_;
 };
 
-std::optional<std::string> config_string(const json::object &config, const char *section,
-                                         const char *key) {
-  const auto *s = config.if_contains(section);
-  if (!s || !s->is_object()) return std::nullopt;
-  const auto *v = s->as_object().if_contains(key);
-  if (!v || !v->is_string()) return std::nullopt;
-  return std::string(v->as_string());
-}
-
 std::string env_or_empty(const std::string &name) {
   if (name.empty()) return {};
   const char *v = std::getenv(name.c_str());

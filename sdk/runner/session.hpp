@@ -32,7 +32,9 @@ struct Session {
     o.goal = args.get("goal");
     if (auto n = args.get("jobs")) o.max_jobs = parse_count("jobs", *n, 1);
     o.auto_approve = args.has("auto-approve");
-    o.state_path = state_path_of(open_config(args, false));
+    const boost::json::object config = open_config(args, false);
+    o.state_path = state_path_of(config);
+    jobs.withhold_environment(host_secret_variables(config));
     driver = std::make_unique<Driver>(state, jobs, bridge, workspaces, layout, *view, o);
   }
 

@@ -90,6 +90,27 @@ json::object open_config(const Args &args, bool in_memory) {
   return config;
 }
 
+std::optional<std::string> config_string(const json::object &config, const char *section,
+                                         const char *key) {
+  const auto *s = config.if_contains(section);
+  if (!s || !s->is_object()) return std::nullopt;
+  const auto *v = s->as_object().if_contains(key);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+std::vector<std::string> host_secret_variables(const json::object &config) {
+  const std::string github = config_string(config, "github", "token_env").value_or("GITHUB_TOKEN");
+  std::vector<std::string> names{
+      config_string(config, "webhook", "secret_env").value_or("GK_WEBHOOK_SECRET"),
+      config_string(config, "signals", "token_env").value_or("GK_SIGNAL_TOKEN")};
+  // The bot may share the GitHub token, which sessions need.
+  if (auto bot = config_string(config, "centaur", "token_env"); bot && *bot != github)
+    names.push_back(*bot);
+  std::erase_if(names, [](const std::string &name) { return name.empty(); });
+  return names;
+}
+
 std::string state_path_of(const json::object &config) {
   const auto *p = config.if_contains("state_path");
   return p && p->is_string() ? std::string(p->as_string()) : std::string();

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <goalkeeper/goalkeeper.hpp>
@@ -20,6 +22,16 @@ boost::json::value read_config_file(const std::filesystem::path &path);
 // The gk_open configuration for these arguments. in_memory: state_path ":memory:" (validate,
 // plan). Otherwise state_path is --state, else the config's, else .goalkeeper/state.db; absolute.
 boost::json::object open_config(const Args &args, bool in_memory);
+
+// config[section][key] when it is a string.
+std::optional<std::string> config_string(const boost::json::object &config, const char *section,
+                                         const char *key);
+
+// The variables of the runner's environment that hold its own secrets (the webhook secret, the
+// signal token, the review bot's token), by the names the configuration gives them. No job gets
+// them: a session could otherwise resolve its own gates through `serve`, or print them to its log.
+// The GitHub token is not among them: sessions push and open pull requests with it.
+std::vector<std::string> host_secret_variables(const boost::json::object &config);
 
 // The absolute state path the configuration names.
 std::string state_path_of(const boost::json::object &config);

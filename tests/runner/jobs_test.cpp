@@ -120,4 +120,27 @@ TEST(Jobs, FailedGoalExits1) {
 }
 
 }  // namespace
+TEST(Jobs, JobsDoNotGetTheRunnersOwnSecretsButDoGetTheRestOfItsEnvironment) {
+  TempDir d;
+  write(d / "g.yaml",
+        "version: 1\ngoals:\n  - id: g\n    tasks:\n"
+        "      - {id: a, run: [sh, -c, 'env > \"$GK_WORKSPACE/env.txt\"']}\n");
+  write(d / "config.yaml",
+        "webhook: {secret_env: MY_HOOK_SECRET}\ncentaur: {token_env: MY_BOT_TOKEN}\n");
+  Options o = in(d);
+  o.env["MY_HOOK_SECRET"] = "hook-secret-value";
+  o.env["GK_SIGNAL_TOKEN"] = "signal-token-value";
+  o.env["MY_BOT_TOKEN"] = "bot-token-value";
+  o.env["GITHUB_TOKEN"] = "github-token-value";
+  o.env["GK_PLAIN_VARIABLE"] = "plain-value";
+  Result r = run({"run", "g.yaml", "--config", "config.yaml"}, o);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string env = read(d / "env.txt");
+  for (const char *secret : {"hook-secret-value", "signal-token-value", "bot-token-value"})
+    EXPECT_EQ(env.find(secret), std::string::npos) << secret << " reached the job";
+  // Sessions push and open pull requests with the GitHub token.
+  EXPECT_NE(env.find("GITHUB_TOKEN=github-token-value"), std::string::npos) << env;
+  EXPECT_NE(env.find("GK_PLAIN_VARIABLE=plain-value"), std::string::npos) << env;
+}
+
 }  // namespace gk::runner_test

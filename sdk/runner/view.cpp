@@ -1,12 +1,15 @@
 // The live, plain and JSON views.
 #include "view.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "text_width.hpp"
 
 namespace gk::runner {
 
@@ -105,15 +108,12 @@ class LiveView : public View {
   }
 
  private:
-  int columns() const {
+  winsize size() const {
     winsize ws{};
-    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
-    return 80;
-  }
-
-  std::string fit(std::string s, size_t width) const {
-    if (s.size() > width) s.resize(width);
-    return s;
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0) ws = {};
+    if (ws.ws_col == 0) ws.ws_col = 80;
+    if (ws.ws_row == 0) ws.ws_row = 24;
+    return ws;
   }
 
   void erase() {
@@ -122,37 +122,47 @@ class LiveView : public View {
     drawn_ = 0;
   }
 
+  // The block never wraps a line and never outgrows the screen: it is taken back by moving the
+  // cursor up as many lines as it printed, which only works for lines still on the screen.
   void draw() {
     last_draw_ = Clock::now();
-    const auto width = static_cast<size_t>(columns() - 1);
+    const winsize ws = size();
+    const auto width = static_cast<size_t>(ws.ws_col > 1 ? ws.ws_col - 1 : 1);
+    size_t room = ws.ws_row > 1 ? ws.ws_row - 1u : 1u;  // the cursor's own line stays free
     const char *dim = color_ ? "\x1b[2m" : "";
     const char *reset = color_ ? "\x1b[0m" : "";
+    auto line = [&](const char *color, const std::string &text) {
+      std::cout << color << fit_columns(text, width) << (*color ? reset : "") << '\n';
+      ++drawn_;
+    };
+    // Rows for goals first (a line each, or all but one and a line saying how many more), the
+    // rest for jobs, at most 12 of them.
+    const size_t goal_rows = std::min(goals_.size(), room);
+    const size_t goals_shown = goal_rows < goals_.size() ? goal_rows - 1 : goal_rows;
+    const size_t job_rows = std::min<size_t>(room - goal_rows, 12);
+    const size_t jobs_shown =
+        job_rows < jobs_.size() && job_rows > 0 ? job_rows - 1 : std::min(job_rows, jobs_.size());
     static const char spin[] = {'|', '/', '-', '\\'};
     ++frame_;
-    size_t shown = 0;
-    for (const auto &j : jobs_) {
-      if (shown == 12) {
-        std::cout << dim << "  ... and " << (jobs_.size() - shown) << " more jobs" << reset << '\n';
-        ++drawn_;
-        break;
-      }
-      std::string line = std::string("  ") + spin[frame_ % 4] + " " + j.job_key + "  " +
-                         format_elapsed(last_draw_ - j.since) + "  " + j.title;
-      std::cout << fit(line, width) << '\n';
-      ++drawn_;
-      ++shown;
+    for (size_t i = 0; i < jobs_shown; ++i) {
+      const JobLine &j = jobs_[i];
+      line("", std::string("  ") + spin[frame_ % 4] + " " + j.job_key + "  " +
+                   format_elapsed(last_draw_ - j.since) + "  " + j.title);
     }
-    for (const auto &g : goals_) {
+    if (jobs_shown < jobs_.size() && job_rows > 0)
+      line(dim, "  ... and " + std::to_string(jobs_.size() - jobs_shown) + " more jobs");
+    for (size_t i = 0; i < goals_shown; ++i) {
+      const GoalLine &g = goals_[i];
       const char *c = !color_                ? ""
                       : g.status == "done"   ? "\x1b[32m"
                       : g.status == "failed" ? "\x1b[31m"
                       : g.state == "running" ? "\x1b[36m"
                                              : "\x1b[33m";
-      std::string line = progress_bar(g.done, g.total, 24) + "  " + g.goal_id + "  " +
-                         (g.state == "finished" ? g.status : g.state);
-      std::cout << c << fit(line, width) << reset << '\n';
-      ++drawn_;
+      line(c, progress_bar(g.done, g.total, 24) + "  " + g.goal_id + "  " +
+                  (g.state == "finished" ? g.status : g.state));
     }
+    if (goals_shown < goals_.size())
+      line(dim, "... and " + std::to_string(goals_.size() - goals_shown) + " more goals");
     std::cout << std::flush;
   }
 

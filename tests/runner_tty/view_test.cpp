@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -160,7 +161,8 @@ void pump(pid_t pid, std::vector<std::pair<int, std::string *>> fds, Output &r) 
 
 // Runs `goalkeeper args...` in dir, on a pseudo-terminal or with stdout and stderr to pipes.
 Output run(Mode mode, const fs::path &dir, const std::vector<std::string> &args,
-           const std::map<std::string, std::string> &extra_env = {}) {
+           const std::map<std::string, std::string> &extra_env = {}, unsigned short rows = kRows,
+           unsigned short cols = kCols) {
   // Everything the child needs is built before fork: it only chdirs and execs.
   std::vector<std::string> argv_s{runner()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -177,8 +179,8 @@ Output run(Mode mode, const fs::path &dir, const std::vector<std::string> &args,
   if (mode == Mode::terminal) {
     int master = -1;
     winsize ws{};
-    ws.ws_row = kRows;
-    ws.ws_col = kCols;
+    ws.ws_row = rows;
+    ws.ws_col = cols;
     pid_t pid = ::forkpty(&master, nullptr, nullptr, &ws);
     if (pid < 0) throw std::runtime_error(std::string("forkpty: ") + std::strerror(errno));
     if (pid == 0) {
@@ -223,10 +225,12 @@ std::string visible(const std::string &s) {
 }
 
 // A small terminal: enough of VT100 for what a live view prints (text, \r, \n, cursor up/down,
-// erase line and erase below, SGR ignored). Rows grow without bound (the pty is tall enough).
+// erase line and erase below, SGR ignored). A UTF-8 character takes one column (the tests print
+// no wide ones). Rows scrolled off the top of its `height` stay in rows() but the cursor cannot
+// go back up to them, as on a real terminal.
 class Screen {
  public:
-  explicit Screen(size_t cols) : cols_(cols) {}
+  explicit Screen(size_t cols, size_t height = SIZE_MAX) : cols_(cols), height_(height) {}
 
   // Feeds bytes; after every line feed, check(*this) runs.
   template <class Check>
@@ -240,8 +244,10 @@ class Screen {
   // Rows with trailing blanks removed, trailing empty rows dropped.
   std::vector<std::string> rows() const {
     std::vector<std::string> out;
-    for (auto row : rows_) {
-      while (!row.empty() && row.back() == ' ') row.pop_back();
+    for (auto cells : rows_) {
+      while (!cells.empty() && cells.back() == " ") cells.pop_back();
+      std::string row;
+      for (const auto &cell : cells) row += cell;
       out.push_back(row);
     }
     while (!out.empty() && out.back().empty()) out.pop_back();
@@ -270,14 +276,16 @@ class Screen {
           down();
         } else if (c == '\b') {
           if (col_ > 0) --col_;
+        } else if ((static_cast<unsigned char>(c) & 0xc0) == 0x80 && col_ > 0) {
+          rows_[row_][col_ - 1] += c;  // the rest of the character in the column before
         } else if (static_cast<unsigned char>(c) >= 0x20) {
           if (col_ >= cols_) {  // autowrap at the right margin
             down();
             col_ = 0;
           }
           auto &row = rows_[row_];
-          if (row.size() <= col_) row.resize(col_ + 1, ' ');
-          row[col_++] = c;
+          if (row.size() <= col_) row.resize(col_ + 1, " ");
+          row[col_++] = std::string(1, c);
         }
         break;
       case State::esc:
@@ -303,6 +311,7 @@ class Screen {
   void down() {
     ++row_;
     if (rows_.size() <= row_) rows_.resize(row_ + 1);
+    if (row_ - top_ >= height_) top_ = row_ - height_ + 1;  // scrolled
   }
 
   void csi(char final) {
@@ -312,7 +321,7 @@ class Screen {
     if (priv) return;  // e.g. cursor visibility: nothing on screen changes
     switch (final) {
       case 'A':
-        row_ = row_ > count ? row_ - count : 0;
+        row_ = row_ > top_ + count ? row_ - count : top_;
         break;
       case 'B':
         for (size_t i = 0; i < count; ++i) down();
@@ -331,14 +340,14 @@ class Screen {
           if (rows_[row_].size() > col_) rows_[row_].resize(col_);
           rows_.resize(row_ + 1);
         } else if (n == 2) {
-          for (auto &row : rows_) row.clear();
+          for (size_t r = top_; r < rows_.size(); ++r) rows_[r].clear();
         }
         break;
       case 'K':
         if (n == 0 && rows_[row_].size() > col_)
           rows_[row_].resize(col_);
         else if (n == 1)
-          for (size_t i = 0; i < col_ && i < rows_[row_].size(); ++i) rows_[row_][i] = ' ';
+          for (size_t i = 0; i < col_ && i < rows_[row_].size(); ++i) rows_[row_][i] = " ";
         else if (n == 2)
           rows_[row_].clear();
         break;
@@ -349,9 +358,9 @@ class Screen {
     }
   }
 
-  size_t cols_;
-  std::vector<std::string> rows_{1};
-  size_t row_ = 0, col_ = 0;
+  size_t cols_, height_;
+  std::vector<std::vector<std::string>> rows_{1};  // a cell per column: one UTF-8 character
+  size_t row_ = 0, col_ = 0, top_ = 0;
   State state_ = State::text;
   std::string params_;
 };
@@ -503,6 +512,86 @@ TEST_F(View, LiveOnTerminalWithNoColorHasNoColourCodes) {
   EXPECT_FALSE(std::regex_search(r.out, m, sgr()))
       << "colour code " << visible(m.str()) << " with NO_COLOR=1:\n"
       << visible(r.out);
+}
+
+// Whether bytes are well-formed UTF-8 (no character cut in half).
+bool valid_utf8(const std::string &s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const size_t n = b < 0x80                 ? 1
+                     : b >= 0xc2 && b <= 0xdf ? 2
+                     : b >= 0xe0 && b <= 0xef ? 3
+                     : b >= 0xf0 && b <= 0xf4 ? 4
+                                              : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+// Code points, not bytes: what a line takes on the terminal when it has no wide characters.
+size_t columns(const std::string &s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+TEST_F(View, OnASmallTerminalTheBlockFitsAndLongTitlesAreCutByWholeCharacters) {
+  constexpr unsigned short rows = 8, cols = 40;
+  std::string goal =
+      "version: 1\ngoals:\n  - id: wide\n    parallel: true\n    session_policy: spawn\n"
+      "    run: [sh, -c, 'sleep 0.6']\n    tasks:\n";
+  std::vector<std::string> keys;
+  for (int i = 1; i <= 10; ++i) {
+    // Accented letters are two bytes each: a cut by bytes would split one at some width.
+    goal += "      - {id: nap-" + std::to_string(i) + ", title: \"Sieste \u00e9l\u00e9gante " +
+            std::to_string(i) + " \u00e0 l'\u00e9t\u00e9 tr\u00e8s longue\"}\n";
+    keys.push_back("wide/nap-" + std::to_string(i) + "#1");
+  }
+  std::ofstream(dir_.path() / "wide.yaml") << goal;
+  Output r = run(Mode::terminal, dir_.path(), {"run", "wide.yaml"}, {}, rows, cols);
+  SCOPED_TRACE("terminal output:\n" + visible(r.out));
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(valid_utf8(r.out)) << "a character was cut in half";
+
+  // Every line of the block fits in the width (so the terminal never wraps it).
+  bool more = false;
+  for (const auto &piece : split_lines(strip_escapes(r.out))) {
+    std::string rest = piece;
+    for (size_t cr; (cr = rest.find('\r')) != std::string::npos;) rest.erase(0, cr + 1);
+    if (rest.find(" more jobs") != std::string::npos) more = true;
+    for (const auto &k : keys) {
+      if (std::regex_search(rest, job_line(k))) {
+        EXPECT_LT(columns(rest), cols) << "a job line as wide as the terminal: " << rest;
+      }
+    }
+  }
+  EXPECT_TRUE(more) << "ten jobs on eight rows, and no line saying how many more";
+
+  // As the terminal shows it, scrolled-off rows included: never two lines for one job (the
+  // block was always taken back whole), and nothing of it at the end.
+  Screen screen(cols, rows);
+  std::string twice;
+  screen.feed(r.out, [&](const Screen &s) {
+    auto now = s.rows();
+    for (const auto &k : keys) {
+      auto re = job_line(k);
+      if (twice.empty() && std::count_if(now.begin(), now.end(), [&](const std::string &x) {
+                             return std::regex_search(x, re);
+                           }) > 1)
+        twice = s.dump();
+    }
+  });
+  EXPECT_TRUE(twice.empty()) << "the block was left behind as it was redrawn:\n" << twice;
+  SCOPED_TRACE("final screen:\n" + screen.dump());
+  for (const auto &row : screen.rows()) {
+    for (const auto &k : keys) {
+      EXPECT_FALSE(std::regex_search(row, job_line(k))) << "left on screen: " << row;
+    }
+  }
+  EXPECT_EQ(screen.rows().empty() ? std::string() : screen.rows().back(), "run: wide done");
 }
 
 TEST_F(View, PlainLinesWhenPiped) {

@@ -175,6 +175,25 @@ struct LocalJobs::Impl {
   std::map<std::pair<std::string, std::string>, fs::path> programs;
 
   fs::path file(const std::string &name, const char *kind) const { return dir / (name + kind); }
+  fs::path retired(const std::string &name) const { return dir / "done" / (name + ".job"); }
+
+  // The claim, in the registry or, once its end was reported, under done/.
+  std::optional<JobFile> read_claim(const std::string &name) const {
+    if (auto job = read_job(file(name, ".job"))) return job;
+    return read_job(retired(name));
+  }
+
+  // A claim whose end was reported moves to done/: every runner's start-up reads the registry's
+  // claims, and jobs long over would make that cost grow with the history. A rename keeps the
+  // inode (deleting files costs the next ones on some disks), and a start still finds the claim
+  // there, so a key is still never started twice.
+  void retire(const std::string &name) {
+    const fs::path from = file(name, ".job"), to = retired(name);
+    if (::rename(from.c_str(), to.c_str()) == 0 || errno != ENOENT) return;
+    std::error_code ec;
+    fs::create_directory(dir / "done", ec);
+    ::rename(from.c_str(), to.c_str());
+  }
 
   // known: the job's file when the caller has just read it.
   Entry &entry(const std::string &key, const JobFile *known = nullptr) {
@@ -184,7 +203,7 @@ struct LocalJobs::Impl {
       bool reported = false;
       if (known != nullptr) {
         reported = known->reported;
-      } else if (auto job = read_job(file(name, ".job"))) {
+      } else if (auto job = read_claim(name)) {
         reported = job->reported;
       }
       it = jobs.emplace(key, Entry{name, reported, reported}).first;
@@ -205,7 +224,15 @@ struct LocalJobs::Impl {
     }
     fs::path claim = file(name, ".job");
     Fd fd{open(claim.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (fd.fd < 0) return p;
+    if (fd.fd < 0) {
+      auto done = read_job(retired(name));
+      if (done && done->end) {
+        p.state = State::ended;
+        p.end = end_from(key, *done->end);
+        p.reported = true;
+      }
+      return p;
+    }
     auto job = read_job(fd.fd, false);
     if (!job) return p;
     if (job->end) {
@@ -317,6 +344,7 @@ struct LocalJobs::Impl {
     try {
       append_event(file(e.name, ".job"), "reported", Record{});
       e.reported = true;
+      retire(e.name);
     } catch (const std::exception &) {
       // Not fatal: a later runner hands the end out again, which the plugin ignores.
     }
@@ -493,6 +521,7 @@ LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supe
     close(impl_->inotify_fd);
     impl_->inotify_fd = -1;
   }
+  std::vector<std::string> reported;
   for (const auto &item : fs::directory_iterator(impl_->dir)) {
     std::string file = item.path().filename().string();
     if (file.starts_with(".") || !file.ends_with(".job")) continue;
@@ -500,7 +529,10 @@ LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supe
     if (!job || job->claim.get("key").empty()) continue;
     std::string name = file.substr(0, file.size() - 4);
     impl_->jobs[job->claim.get("key")] = Impl::Entry{name, job->reported, job->reported};
+    // Left by a runner stopped between reporting the end and moving the claim.
+    if (job->reported) reported.push_back(name);
   }
+  for (const std::string &name : reported) impl_->retire(name);
 }
 
 LocalJobs::~LocalJobs() {
@@ -518,7 +550,7 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   const std::string name = safe_name(spec.job_key);
   const fs::path claim_path = impl_->file(name, ".job");
   std::error_code ec;
-  if (auto known = read_job(claim_path)) {
+  if (auto known = impl_->read_claim(name)) {
     if (known->claim.get("key") != spec.job_key) {
       throw std::runtime_error("job key " + spec.job_key + " collides with " +
                                known->claim.get("key") + " in the registry");
@@ -633,7 +665,7 @@ void LocalJobs::acknowledge(const std::string &job_key) {
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->jobs.find(job_key);
   if (it == impl_->jobs.end()) {
-    auto job = read_job(impl_->file(safe_name(job_key), ".job"));
+    auto job = impl_->read_claim(safe_name(job_key));
     if (!job) return;
     Impl::Entry &e = impl_->entry(job_key, &*job);
     e.ended = true;

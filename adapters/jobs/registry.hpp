@@ -11,6 +11,8 @@
 //                               how it ended; the first complete one counts;
 //                    @reported  by a runner: the end was handed to the caller.
 //   <name>.cancel  by the runner: a cancel request and its reason (rare: its own file).
+//   done/<name>.job  the claim once a runner reported its end: moved (renamed, not copied) out of
+//                  the way of every runner's start-up, which reads the registry's claims.
 // An event line is "\n@<kind> <length> <escaped record>\n": a line a crash tore (no newline, or
 // a length that does not match) is ignored, and the next append's leading newline ends it.
 #pragma once

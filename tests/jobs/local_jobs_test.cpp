@@ -353,7 +353,9 @@ TEST_F(LocalJobsTest, AJobWhoseSupervisorWasKilledIsStillSeenAndItsEndReported) 
   EXPECT_NE(ends["g/orphan#1"].reason.find("supervisor was killed"), std::string::npos);
 }
 
-TEST_F(LocalJobsTest, EachJobKeepsOneFileInTheRegistryAndAcknowledgementsOutliveTheRunner) {
+// A reported end moves its claim under done/: later runners' start-up reads only the claims
+// that may still matter, and the "never twice" check finds the rest there.
+TEST_F(LocalJobsTest, EachJobKeepsOneFileWhichMovesToDoneOnceItsEndWasReported) {
   auto first = make_jobs();
   first->start(shell("g/a#1", "exit 0"));
   first->start(shell("g/b#1", "exit 1"));
@@ -367,13 +369,18 @@ TEST_F(LocalJobsTest, EachJobKeepsOneFileInTheRegistryAndAcknowledgementsOutlive
     files.push_back(item.path().filename().string());
   }
   std::sort(files.begin(), files.end());
-  EXPECT_EQ(files, (std::vector<std::string>{"g%2fa%231.job", "g%2fb%231.job"}));
-  auto a = gk::jobs::read_job(registry_ / "g%2fa%231.job");
+  EXPECT_EQ(files, (std::vector<std::string>{"done", "g%2fb%231.job"}));
+  std::vector<std::string> done;
+  for (const auto &item : fs::directory_iterator(registry_ / "done")) {
+    done.push_back(item.path().filename().string());
+  }
+  EXPECT_EQ(done, std::vector<std::string>{"g%2fa%231.job"});
+  auto a = gk::jobs::read_job(registry_ / "done/g%2fa%231.job");
   ASSERT_TRUE(a && a->run && a->end);
   EXPECT_TRUE(a->reported);
   EXPECT_EQ(a->claim.get("key"), "g/a#1");
   EXPECT_EQ(a->end->get_int("exit_code", -1), 0);
-  std::string text = read_file(registry_ / "g%2fa%231.job");
+  std::string text = read_file(registry_ / "done/g%2fa%231.job");
   EXPECT_EQ(text.find("@reported"), text.rfind("@reported")) << text;
 
   // A new runner knows which ends were taken: only the other one comes again.
@@ -384,6 +391,15 @@ TEST_F(LocalJobsTest, EachJobKeepsOneFileInTheRegistryAndAcknowledgementsOutlive
   EXPECT_EQ(again[0].exit_code, 1);
   EXPECT_EQ(second->alive("g/a#1"), 0);
   EXPECT_EQ(second->start(shell("g/a#1", "exit 0")), StartResult::already_known);
+  EXPECT_FALSE(fs::exists(registry_ / "g%2fa%231.job")) << "started again";
+  second->acknowledge("g/b#1");
+  second.reset();
+  auto third = make_jobs();
+  EXPECT_TRUE(third->running().empty());
+  EXPECT_TRUE(third->reap().empty());
+  EXPECT_EQ(third->alive("g/b#1"), 0);
+  EXPECT_EQ(third->start(shell("g/b#1", "exit 0")), StartResult::already_known);
+  EXPECT_TRUE(fs::exists(registry_ / "done/g%2fb%231.job"));
 }
 
 TEST_F(LocalJobsTest, ATornLastLineIsIgnoredAndTheNextLineStillCounts) {
@@ -405,7 +421,7 @@ TEST_F(LocalJobsTest, ATornLastLineIsIgnoredAndTheNextLineStillCounts) {
   EXPECT_EQ(ends[0].exit_code, 6);
   // The next append ends the torn line, which stays ignored, and counts itself.
   second->acknowledge("g/torn#1");
-  job = gk::jobs::read_job(claim);
+  job = gk::jobs::read_job(registry_ / "done/g%2ftorn%231.job");
   ASSERT_TRUE(job && job->end);
   EXPECT_TRUE(job->reported);
   EXPECT_EQ(job->end->get_int("exit_code", -1), 6);
@@ -685,4 +701,20 @@ TEST_F(LocalJobsTest, ASupervisorGivenOneClaimRunsItsJobAndRecordsTheEnd) {
   EXPECT_EQ(job->end->get_int("exit_code", -1), 6);
   EXPECT_EQ(read_file(log_for(key)),
             "in " + fs::canonical(work_).string() + " with its own variable\n");
+}
+
+TEST_F(LocalJobsTest, AReportedClaimLeftInTheRegistryMovesToDoneWithTheNextRunner) {
+  auto first = make_jobs();
+  first->start(shell("g/left#1", "exit 3"));
+  ASSERT_EQ(wait_ends(*first, {"g/left#1"}).size(), 1u);
+  first.reset();
+  // A runner stopped right after it recorded the report, before it moved the claim.
+  const fs::path claim = registry_ / (gk::jobs::safe_name("g/left#1") + ".job");
+  gk::jobs::append_event(claim, "reported", gk::jobs::Record{});
+
+  auto second = make_jobs();
+  EXPECT_FALSE(fs::exists(claim));
+  EXPECT_TRUE(fs::exists(registry_ / "done" / claim.filename()));
+  EXPECT_TRUE(second->reap().empty());
+  EXPECT_EQ(second->alive("g/left#1"), 0);
 }

@@ -721,6 +721,13 @@ std::vector<std::string> LocalJobs::running() const {
   return keys;
 }
 
+std::optional<int64_t> LocalJobs::started_ms(const std::string &job_key) const {
+  auto job = impl_->read_claim(safe_name(job_key));
+  if (!job || !job->run) return std::nullopt;
+  const int64_t ms = job->run->get_int("started_ms", -1);
+  return ms >= 0 ? std::optional<int64_t>(ms) : std::nullopt;
+}
+
 void LocalJobs::wait_any(int64_t timeout_ms) {
   const int64_t deadline = steady_ms() + std::max<int64_t>(timeout_ms, 0);
   for (;;) {

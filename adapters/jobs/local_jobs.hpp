@@ -67,6 +67,9 @@ class LocalJobs {
   // 1 running, 0 known and ended (or unknown to a registry that should know it), -1 unknown.
   int alive(const std::string &job_key) const;
   std::vector<std::string> running() const;
+  // When the job started (wall clock, ms since the epoch), as its supervisor recorded it; nullopt
+  // before it runs or for an unknown key.
+  std::optional<int64_t> started_ms(const std::string &job_key) const;
   // Waits up to timeout_ms for any job to end (for the runner's loop); returns early on an end.
   void wait_any(int64_t timeout_ms);
 

@@ -1,6 +1,7 @@
 // The step loop's moving parts: reporting ends, starting jobs, cancelling, reviews.
 #include "driver.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -267,7 +268,7 @@ void Driver::run_job(const json::object &a) {
   } catch (const std::exception &e) {
     return start_failed(e.what());
   }
-  running_[key] = JobLine{key, title, Clock::now()};
+  running_[key] = JobLine{key, title, known ? since(key) : Clock::now()};
   ++started_count_;
   std::string where = pinned ? "pinned" : spec.workdir.string();
   view_.note("started",
@@ -279,6 +280,17 @@ void Driver::run_job(const json::object &a) {
              (known ? "attached " : "started  ") + key + "  " + title +
                  (pinned ? "" : "  [" + where + "]"));
   job_event(key, {{"type", "started"}});
+}
+
+// When a job this runner did not start (it re-attached to it) began, on our clock: its elapsed
+// time counts from its start, not from the re-attach.
+Clock::time_point Driver::since(const std::string &key) const {
+  const auto started = jobs_.started_ms(key);
+  if (!started) return Clock::now();
+  const auto wall_now = std::chrono::system_clock::now().time_since_epoch();
+  const auto ago =
+      std::chrono::duration_cast<Clock::duration>(wall_now - std::chrono::milliseconds(*started));
+  return Clock::now() - std::max(ago, Clock::duration::zero());
 }
 
 void Driver::cancel_job(const json::object &a) {
@@ -440,7 +452,7 @@ void Driver::refresh_view() {
   if (!view_.due()) return;
   for (const auto &key : jobs_.running())
     if (!running_.count(key) && in_scope(key_goal(key)))
-      running_[key] = JobLine{key, "", Clock::now()};
+      running_[key] = JobLine{key, "", since(key)};
   std::vector<JobLine> jobs;
   for (const auto &[key, line] : running_) jobs.push_back(line);
   std::vector<GoalLine> goals;

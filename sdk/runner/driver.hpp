@@ -89,6 +89,7 @@ class Driver {
   void report_pending();
   void run_job(const boost::json::object &a);
   void cancel_job(const boost::json::object &a);
+  std::chrono::steady_clock::time_point since(const std::string &key) const;
   void await_review(const boost::json::object &a);
   void goal_finished(const boost::json::object &a);
   bool job_event(const std::string &key, const boost::json::object &event);

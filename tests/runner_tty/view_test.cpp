@@ -26,6 +26,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -592,6 +593,27 @@ TEST_F(View, OnASmallTerminalTheBlockFitsAndLongTitlesAreCutByWholeCharacters) {
     }
   }
   EXPECT_EQ(screen.rows().empty() ? std::string() : screen.rows().back(), "run: wide done");
+}
+
+TEST_F(View, AJobReattachedToShowsTheTimeSinceItStartedNotSinceTheReattach) {
+  std::ofstream(dir_.path() / "long.yaml")
+      << "version: 1\ngoals:\n  - id: long\n    tasks:\n"
+         "      - {id: nap, title: Long nap, run: [sh, -c, 'sleep 2.5']}\n";
+  // One step starts the job and returns; the job goes on without a runner.
+  Output step = run(Mode::pipe, dir_.path(), {"step", "long.yaml"});
+  ASSERT_EQ(step.exit_code, 0) << step.out << step.err;
+  ASSERT_NE(step.out.find("long/nap#1"), std::string::npos) << step.out;
+  std::this_thread::sleep_for(1500ms);
+
+  Output r = run(Mode::terminal, dir_.path(), {"run", "long.yaml"});
+  SCOPED_TRACE("terminal output:\n" + visible(r.out));
+  ASSERT_EQ(r.exit_code, 0);
+  std::smatch first;
+  const std::string text = strip_escapes(r.out);
+  ASSERT_TRUE(std::regex_search(text, first, std::regex("long/nap#1  ([0-9]+)\\.([0-9])s")))
+      << "no live line for the job";
+  const int tenths = std::stoi(first[1]) * 10 + std::stoi(first[2]);
+  EXPECT_GE(tenths, 15) << "the first elapsed time shown counts from the re-attach";
 }
 
 TEST_F(View, PlainLinesWhenPiped) {

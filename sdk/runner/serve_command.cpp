@@ -17,6 +17,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "centaur_bridge.hpp"
@@ -121,11 +122,51 @@ std::string env_or_empty(const std::string &name) {
   return v ? std::string(v) : std::string();
 }
 
-// The centaur_review gates watching now, with what the bot is told about each. Queries the task
-// only for gates not seen before (cache).
-std::map<std::string, json::object> watching_centaur(goalkeeper::Handle &state,
-                                                     std::map<std::string, json::object> &cache) {
+// The centaur_review leaves of a gate's config (the config itself for a plain gate, any depth of
+// all/any for a compound one).
+void centaur_leaves(const json::object &config, std::vector<const json::object *> &out) {
+  for (const char *mode : {"all", "any"}) {
+    const auto *list = config.if_contains(mode);
+    if (!list || !list->is_array()) continue;
+    for (const auto &part : list->as_array())
+      if (part.is_object()) centaur_leaves(part.as_object(), out);
+    return;
+  }
+  const auto *type = config.if_contains("type");
+  if (type && type->is_string() && type->as_string() == "centaur_review") out.push_back(&config);
+}
+
+// What the bot is told about a watching gate, or nullopt when the bot has no part in it. A
+// compound gate with one centaur_review leaf gets a callback like a plain one (a verdict signals
+// its task, which resolves that leaf); with several (maybe of several pull requests) one callback
+// could not tell them apart, so those leaves are left to polling.
+std::optional<json::object> bot_info(goalkeeper::Handle &state, const std::string &goal,
+                                     const json::value &task_id) {
+  try {
+    json::value task = json::parse(state.query(
+        json::serialize(json::object{{"what", "task"}, {"goal_id", goal}, {"task_id", task_id}})));
+    const auto *gate = task.as_object().if_contains("gate");
+    const auto *config =
+        gate && gate->is_object() ? gate->as_object().if_contains("config") : nullptr;
+    if (!config || !config->is_object()) return json::object{};
+    std::vector<const json::object *> leaves;
+    centaur_leaves(config->as_object(), leaves);
+    if (leaves.size() != 1) return std::nullopt;
+    json::object info;
+    for (const char *k : {"repo", "pr", "pr_url"})
+      if (const auto *v = leaves[0]->if_contains(k)) info[k] = *v;
+    return info;
+  } catch (const std::exception &) {
+    return json::object{};
+  }
+}
+
+// The gates the review bot has a part in, watching now, with what the bot is told about each.
+// Queries the task only for gates not seen before (cache; nullopt: not the bot's).
+std::map<std::string, json::object> watching_centaur(
+    goalkeeper::Handle &state, std::map<std::string, std::optional<json::object>> &cache) {
   std::map<std::string, json::object> now;
+  std::set<std::string> seen;
   json::value status = json::parse(state.query(R"({"what":"status"})"));
   for (const auto &gv : status.at("goals").as_array()) {
     const json::object &g = gv.as_object();
@@ -135,29 +176,18 @@ std::map<std::string, json::object> watching_centaur(goalkeeper::Handle &state,
     for (const auto &av : active->as_array()) {
       const json::object &a = av.as_object();
       const auto *gate = a.if_contains("gate");
-      if (!gate || !gate->is_string() || gate->as_string() != "centaur_review") continue;
+      if (!gate || !gate->is_string() ||
+          (gate->as_string() != "centaur_review" && gate->as_string() != "compound"))
+        continue;
       const std::string ref = goal + "/" + std::string(a.at("task_id").as_string());
       auto it = cache.find(ref);
-      if (it == cache.end()) {
-        json::object info;
-        try {
-          json::value task = json::parse(state.query(json::serialize(
-              json::object{{"what", "task"}, {"goal_id", goal}, {"task_id", a.at("task_id")}})));
-          const auto *rt = task.as_object().if_contains("gate");
-          const auto *config =
-              rt && rt->is_object() ? rt->as_object().if_contains("config") : nullptr;
-          if (config && config->is_object())
-            for (const char *k : {"repo", "pr", "pr_url"})
-              if (const auto *v = config->as_object().if_contains(k)) info[k] = *v;
-        } catch (const std::exception &) {
-        }
-        it = cache.emplace(ref, std::move(info)).first;
-      }
-      now[ref] = it->second;
+      if (it == cache.end()) it = cache.emplace(ref, bot_info(state, goal, a.at("task_id"))).first;
+      seen.insert(ref);
+      if (it->second) now[ref] = *it->second;
     }
   }
   for (auto it = cache.begin(); it != cache.end();)
-    it = now.count(it->first) ? std::next(it) : cache.erase(it);
+    it = seen.count(it->first) ? std::next(it) : cache.erase(it);
   return now;
 }
 
@@ -223,7 +253,7 @@ int cmd_serve(const Args &args) {
                      " is not set: /api/* answers 503 until serve is started with a token");
 
   Driver &d = *s.driver;
-  std::map<std::string, json::object> centaur_cache;
+  std::map<std::string, std::optional<json::object>> centaur_cache;
   std::string last_error;
   {
     JobWatcher watcher(s.jobs, waker);

@@ -143,6 +143,51 @@ TEST(ServeCentaurBridge, RegisterVerdictRevoke) {
   EXPECT_EQ(bot.revocations().size(), 1u);
 }
 
+// A compound gate with one centaur_review leaf gets a callback too: the verdict resolves that
+// leaf, and the gate goes on waiting for its other part.
+TEST(ServeCentaurBridge, ALeafOfACompoundGateGetsACallbackThatResolvesIt) {
+  FakeBot bot;
+  TempDir dir;
+  ServeOptions o;
+  o.goal_yaml = R"(version: 1
+goals:
+  - id: cb
+    tasks:
+      - id: both
+        wait_for:
+          type: compound
+          all:
+            - {type: centaur_review, repo: acme/web, pr: 7}
+            - {type: human_approval, key: ship}
+      - id: after
+        run: ["sh", "-c", "touch after.txt"]
+)";
+  o.config = bot_config(bot);
+  Serve s(dir, o);
+  ASSERT_TRUE(s.ready()) << s.err();
+  ASSERT_TRUE(rt::eventually([&] { return !bot.registrations().empty(); }, 15s))
+      << s.out() << s.err();
+  const json::object reg = bot.registrations().at(0);
+  EXPECT_EQ(reg.at("task_id").as_string(), "cb/both");
+  EXPECT_EQ(reg.at("repo").as_string(), "acme/web");
+  EXPECT_EQ(reg.at("pr").to_number<int>(), 7);
+
+  auto r = http("POST", std::string(reg.at("callback_url").as_string()),
+                {bearer(std::string(reg.at("token").as_string()))}, R"({"status":"approved"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("matched").as_array().size(), 1u);
+  EXPECT_EQ(task_status(s, "cb", "both"), "active");  // the approval is still to come
+  EXPECT_FALSE(fs::exists(dir / "after.txt"));
+
+  r = http("POST", s.url("/api/signals/resolve"), {bearer()},
+           R"({"type":"human_approval","key":"ship","status":"pass"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(rt::eventually([&] { return fs::exists(dir / "after.txt"); }, 15s)) << s.out();
+  ASSERT_TRUE(rt::eventually([&] { return !bot.revocations().empty(); }, 15s)) << s.err();
+  EXPECT_EQ(bot.revocations().at(0), "cb/both");
+  EXPECT_EQ(s.stop(), 0) << s.err();
+}
+
 TEST(ServeCentaurBridge, ChangesRequestedFailsTheGate) {
   FakeBot bot;
   TempDir dir;

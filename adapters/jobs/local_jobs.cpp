@@ -132,11 +132,16 @@ bool absolute_search_path(const std::string &search_path) {
   return true;
 }
 
+// Owns a descriptor. Not copyable: a copy would close it twice, the second time maybe closing
+// what another thread has opened under the same number since.
 struct Fd {
-  int fd;
+  explicit Fd(int descriptor) : fd(descriptor) {}
+  Fd(const Fd &) = delete;
+  Fd &operator=(const Fd &) = delete;
   ~Fd() {
     if (fd >= 0) close(fd);
   }
+  int fd;
 };
 
 JobEnd end_from(const std::string &key, const Record &record) {
@@ -628,7 +633,7 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   // A claim just made has nothing to read back: not ended, not reported.
   Impl::Entry &entry = impl_->jobs[spec.job_key] = Impl::Entry{name};
   if (int watch = open(claim_path.c_str(), O_RDONLY | O_CLOEXEC); watch >= 0)
-    entry.watch = std::make_shared<Fd>(Fd{watch});
+    entry.watch = std::make_shared<Fd>(watch);
   return StartResult::started;
 }
 

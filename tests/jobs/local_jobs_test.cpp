@@ -718,3 +718,32 @@ TEST_F(LocalJobsTest, AReportedClaimLeftInTheRegistryMovesToDoneWithTheNextRunne
   EXPECT_TRUE(second->reap().empty());
   EXPECT_EQ(second->alive("g/left#1"), 0);
 }
+
+namespace {
+
+// How many of this process's descriptors are open on path.
+int descriptors_on(const fs::path &path) {
+  int count = 0;
+  const fs::path target = fs::canonical(path);
+  for (const auto &item : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (fs::read_symlink(item.path(), ec) == target) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+// The runner knows a job it started runs by a lock test on a descriptor of its own, kept open
+// while the job runs (not closed at once, which would leave it testing a closed number, or
+// worse, one reused for something else) and closed once the job ended.
+TEST_F(LocalJobsTest, AJobStartedHereIsWatchedThroughOneDescriptorClosedWhenItEnds) {
+  auto jobs = make_jobs();
+  jobs->start(shell("g/watched#1", "while [ ! -f go ]; do sleep 0.02; done"));
+  const fs::path claim = registry_ / (gk::jobs::safe_name("g/watched#1") + ".job");
+  EXPECT_EQ(descriptors_on(claim), 1);
+  EXPECT_EQ(jobs->alive("g/watched#1"), 1);
+  touch(work_ / "go");
+  ASSERT_EQ(wait_ends(*jobs, {"g/watched#1"}).size(), 1u);
+  EXPECT_EQ(descriptors_on(claim), 0);
+}

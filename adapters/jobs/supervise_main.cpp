@@ -6,6 +6,8 @@
 // it keeps each claim's lock until it has appended how that job ended, so the exit code reaches
 // the registry even when the runner was killed, and a runner started later tells a live job from
 // a lost one without trusting pids. It outlives a runner that goes away, until its jobs ended.
+// SIGUSR1 makes it look for cancel requests; SIGTERM, SIGINT or SIGHUP stop every job it runs,
+// and it exits once they ended, taking no new ones.
 //
 // A supervisor process per job cost more than the job itself (`true`): a fork, its page faults and
 // its exit for every job. One process starting jobs with vfork costs what a shell's `&` does.
@@ -84,7 +86,15 @@ int supervise(Supervisor &supervisor, int sock, int signals) {
     if (ready < 0 && errno != EINTR) return 2;
     signalfd_siginfo info;
     while (read(signals, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-      if (info.ssi_signo != SIGCHLD) supervisor.on_signal(static_cast<int>(info.ssi_signo));
+      const int sig = static_cast<int>(info.ssi_signo);
+      if (sig == SIGCHLD) continue;
+      supervisor.on_signal(sig);
+      // Told to stop: no new jobs; we exit once those running have ended. Claims still on the
+      // socket go back with it (their runner starts them again under the same claim, once).
+      if (sig != SIGUSR1 && sock >= 0) {
+        close(sock);
+        sock = -1;
+      }
     }
     if (sock >= 0 && fds[1].revents != 0 && !receive_claims(sock, supervisor)) {
       supervisor.tick();

@@ -654,7 +654,8 @@ TEST_F(LocalJobsTest, ATerminatingSignalToTheLauncherStopsEveryJobAndSaysWhy) {
     EXPECT_TRUE(end.cancelled) << key;
     EXPECT_EQ(end.reason, "supervisor received signal " + std::to_string(SIGTERM)) << key;
   }
-  // Jobs started afterwards still run.
+  // It exits once they ended; jobs started afterwards run under a new one.
+  EXPECT_TRUE(eventually([&] { return gk::jobs::process_start(launcher) < 0; }));
   jobs->start(shell("g/after#1", "exit 6"));
   auto after = wait_ends(*jobs, {"g/after#1"});
   ASSERT_EQ(after.count("g/after#1"), 1u);

@@ -403,11 +403,16 @@ struct LocalJobs::Impl {
     for (std::string &arg : strings) argv.push_back(arg.data());
     argv.push_back(nullptr);
     // Our environment without the withheld variables: what every job starts from.
+    auto is_withheld = [&](std::string_view name) {
+      return std::any_of(withheld.begin(), withheld.end(), [&](std::string_view w) {
+        if (!w.empty() && w.back() == '*') return name.starts_with(w.substr(0, w.size() - 1));
+        return name == w;
+      });
+    };
     std::vector<char *> envp;
     for (char **e = environ; *e != nullptr; ++e) {
       std::string_view entry = *e;
-      std::string_view name = entry.substr(0, entry.find('='));
-      if (std::find(withheld.begin(), withheld.end(), name) == withheld.end()) envp.push_back(*e);
+      if (!is_withheld(entry.substr(0, entry.find('=')))) envp.push_back(*e);
     }
     envp.push_back(nullptr);
     pid_t pid = 0;

@@ -52,8 +52,9 @@ class LocalJobs {
   // finished): a job_key is never started twice. Throws std::runtime_error with a reason a person
   // can act on when the job cannot start (the caller reports start_failed with it).
   StartResult start(const JobSpec &spec);
-  // Variables of this process's environment that no job gets (the host's own secrets). Applies
-  // to jobs started after the call; call it before the first start().
+  // Variables of this process's environment that no job gets (the host's own secrets); a name
+  // ending in '*' stands for every name starting with what precedes it. Applies to jobs started
+  // after the call; call it before the first start().
   void withhold_environment(std::vector<std::string> names);
   // TERM to the job's process group, KILL after the grace period.
   void cancel(const std::string &job_key, const std::string &reason);

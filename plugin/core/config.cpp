@@ -32,7 +32,7 @@ Config parse_config(std::string_view json) {
   c.raw = doc.as_object();
   check_keys(c.raw,
              {"state_path", "durability", "busy_timeout_ms", "limits", "github", "centaur",
-              "webhook", "signals"},
+              "webhook", "signals", "jobs"},
              "config");
   const auto &o = c.raw;
   if (const auto *v = o.if_contains("state_path")) {
@@ -71,6 +71,22 @@ Config parse_config(std::string_view json) {
                           31'536'000) *
         1000;
     c.webhook_coalesce_ms = int_at(w, "coalesce_ms", c.webhook_coalesce_ms, 0, "webhook.");
+  }
+  // For the host that runs the jobs (the reference runner): checked here with everything else.
+  if (const auto *v = o.if_contains("jobs")) {
+    if (!v->is_object()) fail(Errc::invalid, "config: jobs must be an object");
+    check_keys(v->as_object(), {"withhold_env"}, "config: jobs");
+    if (const auto *w = v->as_object().if_contains("withhold_env")) {
+      if (!w->is_array()) fail(Errc::invalid, "config: jobs.withhold_env must be a list of names");
+      for (const auto &name : w->as_array()) {
+        if (!name.is_string() || name.as_string().empty() ||
+            name.as_string().find('=') != boost::json::string::npos)
+          fail(Errc::invalid,
+               "config: jobs.withhold_env: each entry must be a variable name (or a prefix "
+               "ending in *), found " +
+                   boost::json::serialize(name));
+      }
+    }
   }
   return c;
 }

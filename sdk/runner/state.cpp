@@ -107,6 +107,11 @@ std::vector<std::string> host_secret_variables(const json::object &config) {
   // The bot may share the GitHub token, which sessions need.
   if (auto bot = config_string(config, "centaur", "token_env"); bot && *bot != github)
     names.push_back(*bot);
+  // And what the configuration adds (names, or prefixes ending in '*').
+  if (const auto *jobs = config.if_contains("jobs"); jobs && jobs->is_object())
+    if (const auto *more = jobs->as_object().if_contains("withhold_env"); more && more->is_array())
+      for (const auto &name : more->as_array())
+        if (name.is_string()) names.emplace_back(name.as_string());
   std::erase_if(names, [](const std::string &name) { return name.empty(); });
   return names;
 }

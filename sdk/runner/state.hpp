@@ -27,10 +27,12 @@ boost::json::object open_config(const Args &args, bool in_memory);
 std::optional<std::string> config_string(const boost::json::object &config, const char *section,
                                          const char *key);
 
-// The variables of the runner's environment that hold its own secrets (the webhook secret, the
-// signal token, the review bot's token), by the names the configuration gives them. No job gets
-// them: a session could otherwise resolve its own gates through `serve`, or print them to its log.
-// The GitHub token is not among them: sessions push and open pull requests with it.
+// The variables of the runner's environment that no job gets: those holding the runner's own
+// secrets (the webhook secret, the signal token, the review bot's token), by the names the
+// configuration gives them, and those listed in jobs.withhold_env (a name ending in '*' stands
+// for every name that starts with what comes before it). A session could otherwise resolve its
+// own gates through `serve`, or print a secret to its log. The GitHub token is not among them
+// unless listed: sessions push and open pull requests with it.
 std::vector<std::string> host_secret_variables(const boost::json::object &config);
 
 // The absolute state path the configuration names.

@@ -119,28 +119,48 @@ TEST(Jobs, FailedGoalExits1) {
   EXPECT_NE(r.out.find("goal g failed"), std::string::npos) << r.out;
 }
 
-}  // namespace
-TEST(Jobs, JobsDoNotGetTheRunnersOwnSecretsButDoGetTheRestOfItsEnvironment) {
+TEST(Jobs, JobsGetNeitherTheRunnersSecretsNorWhatTheConfigWithholdsButTheRest) {
   TempDir d;
   write(d / "g.yaml",
         "version: 1\ngoals:\n  - id: g\n    tasks:\n"
         "      - {id: a, run: [sh, -c, 'env > \"$GK_WORKSPACE/env.txt\"']}\n");
   write(d / "config.yaml",
-        "webhook: {secret_env: MY_HOOK_SECRET}\ncentaur: {token_env: MY_BOT_TOKEN}\n");
+        "webhook: {secret_env: MY_HOOK_SECRET}\ncentaur: {token_env: MY_BOT_TOKEN}\n"
+        "jobs: {withhold_env: [CLOUD_*, DEPLOY_KEY]}\n");
   Options o = in(d);
   o.env["MY_HOOK_SECRET"] = "hook-secret-value";
   o.env["GK_SIGNAL_TOKEN"] = "signal-token-value";
   o.env["MY_BOT_TOKEN"] = "bot-token-value";
+  o.env["CLOUD_SECRET_KEY"] = "cloud-secret-value";
+  o.env["CLOUD_REGION"] = "cloud-region-value";
+  o.env["DEPLOY_KEY"] = "deploy-key-value";
+  o.env["DEPLOY_KEYS_URL"] = "not-a-prefix-value";
   o.env["GITHUB_TOKEN"] = "github-token-value";
   o.env["GK_PLAIN_VARIABLE"] = "plain-value";
   Result r = run({"run", "g.yaml", "--config", "config.yaml"}, o);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string env = read(d / "env.txt");
-  for (const char *secret : {"hook-secret-value", "signal-token-value", "bot-token-value"})
+  for (const char *secret : {"hook-secret-value", "signal-token-value", "bot-token-value",
+                             "cloud-secret-value", "cloud-region-value", "deploy-key-value"})
     EXPECT_EQ(env.find(secret), std::string::npos) << secret << " reached the job";
+  // DEPLOY_KEY is a name, not a prefix.
+  EXPECT_NE(env.find("DEPLOY_KEYS_URL=not-a-prefix-value"), std::string::npos) << env;
   // Sessions push and open pull requests with the GitHub token.
   EXPECT_NE(env.find("GITHUB_TOKEN=github-token-value"), std::string::npos) << env;
   EXPECT_NE(env.find("GK_PLAIN_VARIABLE=plain-value"), std::string::npos) << env;
 }
 
+TEST(Jobs, AWithheldEnvironmentListThatIsNotOneIsALoadErrorNamingIt) {
+  TempDir d;
+  write(d / "g.yaml",
+        "version: 1\ngoals:\n  - id: g\n    tasks:\n      - {id: a, run: [\"true\"]}\n");
+  write(d / "config.yaml", "jobs: {withhold_env: [\"A=B\"]}\n");
+  Result r = run({"run", "g.yaml", "--config", "config.yaml"}, in(d));
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("jobs.withhold_env"), std::string::npos) << r.err;
+  EXPECT_TRUE(!fs::exists(d / ".goalkeeper/jobs") || fs::is_empty(d / ".goalkeeper/jobs"))
+      << "a job ran with a config it refused";
+}
+
+}  // namespace
 }  // namespace gk::runner_test

@@ -34,7 +34,7 @@ struct Session {
     o.auto_approve = args.has("auto-approve");
     const boost::json::object config = open_config(args, false);
     o.state_path = state_path_of(config);
-    jobs.withhold_environment(host_secret_variables(config));
+    jobs.withhold_environment(withheld_variables(config));
     driver = std::make_unique<Driver>(state, jobs, bridge, workspaces, layout, *view, o);
   }
 

@@ -99,7 +99,7 @@ std::optional<std::string> config_string(const json::object &config, const char 
   return std::string(v->as_string());
 }
 
-std::vector<std::string> host_secret_variables(const json::object &config) {
+std::vector<std::string> withheld_variables(const json::object &config) {
   const std::string github = config_string(config, "github", "token_env").value_or("GITHUB_TOKEN");
   std::vector<std::string> names{
       config_string(config, "webhook", "secret_env").value_or("GK_WEBHOOK_SECRET"),

@@ -33,7 +33,7 @@ std::optional<std::string> config_string(const boost::json::object &config, cons
 // for every name that starts with what comes before it). A session could otherwise resolve its
 // own gates through `serve`, or print a secret to its log. The GitHub token is not among them
 // unless listed: sessions push and open pull requests with it.
-std::vector<std::string> host_secret_variables(const boost::json::object &config);
+std::vector<std::string> withheld_variables(const boost::json::object &config);
 
 // The absolute state path the configuration names.
 std::string state_path_of(const boost::json::object &config);

@@ -128,7 +128,7 @@ class LiveView : public View {
     last_draw_ = Clock::now();
     const winsize ws = size();
     const auto width = static_cast<size_t>(ws.ws_col > 1 ? ws.ws_col - 1 : 1);
-    size_t room = ws.ws_row > 1 ? ws.ws_row - 1u : 1u;  // the cursor's own line stays free
+    const size_t room = ws.ws_row > 1 ? ws.ws_row - 1u : 1u;  // the cursor's own line stays free
     const char *dim = color_ ? "\x1b[2m" : "";
     const char *reset = color_ ? "\x1b[0m" : "";
     auto line = [&](const char *color, const std::string &text) {

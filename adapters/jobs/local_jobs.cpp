@@ -6,12 +6,14 @@
 #include <spawn.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -166,6 +168,10 @@ struct LocalJobs::Impl {
     // holds the claim's lock, one flock on it says "running" without reading the claim.
     std::shared_ptr<Fd> watch;
   };
+  // Descriptors held by watches, and how many may be: a runner of thousands of jobs at once must
+  // keep descriptors for its own files (prompts, logs, the state).
+  size_t watching = 0;
+  size_t watch_budget = 0;
 
   fs::path dir;
   int64_t grace_ms;
@@ -226,6 +232,7 @@ struct LocalJobs::Impl {
       }
       flock(watched, LOCK_UN);
       it->second.watch.reset();  // the supervisor let go: the claim says how it ended
+      --watching;
     }
     fs::path claim = file(name, ".job");
     Fd fd{open(claim.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -523,6 +530,9 @@ LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supe
   impl_->grace_ms = std::max<int64_t>(kill_grace_ms, 0);
   fs::create_directories(impl_->dir);
   impl_->supervise = find_supervise(supervise_path, impl_->supervise_looked);
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0)
+    impl_->watch_budget =
+        files.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<size_t>(files.rlim_cur) / 2;
   impl_->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   // A supervisor appends the end to its claim and then exits, closing the claim it held open for
   // writing; a runner that records a lost end closes it too.
@@ -637,8 +647,13 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   close(high_fd);
   // A claim just made has nothing to read back: not ended, not reported.
   Impl::Entry &entry = impl_->jobs[spec.job_key] = Impl::Entry{name};
-  if (int watch = open(claim_path.c_str(), O_RDONLY | O_CLOEXEC); watch >= 0)
-    entry.watch = std::make_shared<Fd>(watch);
+  // Within a budget of descriptors: beyond it, a job is looked at by reading its claim.
+  if (impl_->watching < impl_->watch_budget) {
+    if (int watch = open(claim_path.c_str(), O_RDONLY | O_CLOEXEC); watch >= 0) {
+      entry.watch = std::make_shared<Fd>(watch);
+      ++impl_->watching;
+    }
+  }
   return StartResult::started;
 }
 

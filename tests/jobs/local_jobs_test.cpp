@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -747,4 +748,36 @@ TEST_F(LocalJobsTest, AJobStartedHereIsWatchedThroughOneDescriptorClosedWhenItEn
   touch(work_ / "go");
   ASSERT_EQ(wait_ends(*jobs, {"g/watched#1"}).size(), 1u);
   EXPECT_EQ(descriptors_on(claim), 0);
+}
+
+// A runner of many jobs at once keeps descriptors for its own files: watches take at most half
+// of its limit, and the jobs beyond are looked at by reading their claims.
+TEST_F(LocalJobsTest, WatchesTakeAtMostHalfTheDescriptorsAndJobsBeyondRunAndEndAllTheSame) {
+  rlimit given{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &given), 0);
+  struct Restore {
+    rlimit limit;
+    ~Restore() { setrlimit(RLIMIT_NOFILE, &limit); }
+  } restore{given};
+  rlimit low = given;
+  low.rlim_cur = 64;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+
+  auto jobs = make_jobs();
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back("g/many-" + std::to_string(i) + "#1");
+    ASSERT_EQ(jobs->start(shell(keys.back(), "while [ ! -f go ]; do sleep 0.05; done")),
+              StartResult::started);
+  }
+  int watches = 0;
+  for (const auto &key : keys) {
+    watches += descriptors_on(registry_ / (gk::jobs::safe_name(key) + ".job"));
+    EXPECT_EQ(jobs->alive(key), 1) << key;
+  }
+  EXPECT_EQ(watches, 32);
+  touch(work_ / "go");
+  auto ends = wait_ends(*jobs, keys);
+  ASSERT_EQ(ends.size(), keys.size());
+  for (const auto &[key, end] : ends) EXPECT_EQ(end.exit_code, 0) << key << ": " << end.reason;
 }

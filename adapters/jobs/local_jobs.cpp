@@ -482,7 +482,8 @@ struct LocalJobs::Impl {
     do {
       n = recv(launcher_fd, &going_on, 1, 0);
     } while (n < 0 && errno == EINTR);
-    let_go_of_launcher(n <= 0 || going_on == 'x');
+    // Without an answer (it was told to stop, or died) it may still be ending jobs: not waited for.
+    let_go_of_launcher(n == 1 && going_on == 'x');
   }
 
   // Hands the claim (its lock held by lock_fd) to the launcher; false when there is none.

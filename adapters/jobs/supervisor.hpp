@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <map>
 #include <string>
-#include <vector>
 
 namespace gk::jobs {
 

@@ -151,7 +151,8 @@ GK_API int gk_load(gk_plugin *p, const char *yaml, const char *source_name, char
   if (result_json) *result_json = nullptr;
   return guard([&] {
     require(p, "plugin");
-    std::string_view y = text(yaml, "yaml");
+    require(yaml, "yaml");
+    std::string_view y(yaml);  // the loader checks UTF-8 itself, to say where it breaks
     std::string_view source = source_name ? text(source_name, "source_name") : "<input>";
     auto result = p->engine.load(y, source);
     if (result_json) *result_json = hand_out(result);

@@ -4,21 +4,33 @@
 
 #include "core/error.hpp"
 #include "core/json_util.hpp"
+#include "core/limits.hpp"
 
 namespace gk {
 
 namespace {
 
+constexpr int64_t kYearS = kMaxDurationS;
+constexpr int64_t kDayMs = 86'400'000;
+constexpr int64_t kHourMs = 3'600'000;
+
+// Every integer key has a range: wide enough for real use (a fan-out of 1,000,000 jobs at once),
+// narrow enough that no value overflows where the engine multiplies or narrows it.
 int64_t int_at(const boost::json::object &o, const char *key, int64_t fallback, int64_t min,
-               const std::string &where) {
+               int64_t max, const std::string &where) {
   const auto *v = o.if_contains(key);
   if (!v || v->is_null()) return fallback;
+  auto range = [&] { return " (from " + std::to_string(min) + " to " + std::to_string(max) + ")"; };
   if (!v->is_int64() && !v->is_uint64())
-    fail(Errc::invalid, "config: " + where + key + " must be an integer");
+    fail(Errc::invalid, "config: " + where + key + " must be an integer" + range() + ", found " +
+                            boost::json::serialize(*v));
+  if (v->is_uint64() && v->as_uint64() > static_cast<uint64_t>(max))
+    fail(Errc::invalid, "config: " + where + key + " is out of range" + range() + ", found " +
+                            std::to_string(v->as_uint64()));
   int64_t n = v->is_int64() ? v->as_int64() : static_cast<int64_t>(v->as_uint64());
-  if (n < min)
-    fail(Errc::invalid, "config: " + where + key + " must be at least " + std::to_string(min) +
-                            ", found " + std::to_string(n));
+  if (n < min || n > max)
+    fail(Errc::invalid,
+         "config: " + where + key + " is out of range" + range() + ", found " + std::to_string(n));
   return n;
 }
 
@@ -45,32 +57,34 @@ Config parse_config(std::string_view json) {
       fail(Errc::invalid, "config: durability must be \"normal\" or \"full\"");
     c.durability_full = v->as_string() == "full";
   }
-  c.busy_timeout_ms = static_cast<int>(int_at(o, "busy_timeout_ms", c.busy_timeout_ms, 0, ""));
+  c.busy_timeout_ms =
+      static_cast<int>(int_at(o, "busy_timeout_ms", c.busy_timeout_ms, 0, kHourMs, ""));
   if (const auto *v = o.if_contains("limits")) {
     if (!v->is_object()) fail(Errc::invalid, "config: limits must be an object");
     const auto &l = v->as_object();
     check_keys(l,
                {"max_parallel", "lease_s", "max_reclaims", "max_start_failures", "start_backoff_ms",
-                "idle_step_ms"},
+                "idle_step_ms", "max_result_bytes"},
                "config: limits");
-    c.max_parallel = static_cast<int>(int_at(l, "max_parallel", c.max_parallel, 1, "limits."));
-    c.lease_s = int_at(l, "lease_s", c.lease_s, 1, "limits.");
-    c.max_reclaims = static_cast<int>(int_at(l, "max_reclaims", c.max_reclaims, 0, "limits."));
+    const std::string at = "limits.";
+    c.max_parallel =
+        static_cast<int>(int_at(l, "max_parallel", c.max_parallel, 1, kMaxParallelLimit, at));
+    c.lease_s = int_at(l, "lease_s", c.lease_s, 1, kYearS, at);
+    c.max_reclaims = static_cast<int>(int_at(l, "max_reclaims", c.max_reclaims, 0, 1000, at));
     c.max_start_failures =
-        static_cast<int>(int_at(l, "max_start_failures", c.max_start_failures, 1, "limits."));
-    c.start_backoff_ms = int_at(l, "start_backoff_ms", c.start_backoff_ms, 0, "limits.");
-    c.idle_step_ms = int_at(l, "idle_step_ms", c.idle_step_ms, 1, "limits.");
+        static_cast<int>(int_at(l, "max_start_failures", c.max_start_failures, 1, 1000, at));
+    c.start_backoff_ms = int_at(l, "start_backoff_ms", c.start_backoff_ms, 0, kDayMs, at);
+    c.idle_step_ms = int_at(l, "idle_step_ms", c.idle_step_ms, 1, kHourMs, at);
+    c.max_result_bytes =
+        int_at(l, "max_result_bytes", c.max_result_bytes, 1024, int64_t{1} << 30, at);
   }
   if (const auto *v = o.if_contains("webhook")) {
     if (!v->is_object()) fail(Errc::invalid, "config: webhook must be an object");
     const auto &w = v->as_object();
     check_keys(w, {"secret_env", "reconcile_s", "coalesce_ms"}, "config: webhook");
-    // Capped at a year so the milliseconds never overflow.
     c.webhook_reconcile_ms =
-        std::min<int64_t>(int_at(w, "reconcile_s", c.webhook_reconcile_ms / 1000, 0, "webhook."),
-                          31'536'000) *
-        1000;
-    c.webhook_coalesce_ms = int_at(w, "coalesce_ms", c.webhook_coalesce_ms, 0, "webhook.");
+        int_at(w, "reconcile_s", c.webhook_reconcile_ms / 1000, 0, kYearS, "webhook.") * 1000;
+    c.webhook_coalesce_ms = int_at(w, "coalesce_ms", c.webhook_coalesce_ms, 0, kHourMs, "webhook.");
   }
   // For the host that runs the jobs (the reference runner): checked here with everything else.
   if (const auto *v = o.if_contains("jobs")) {

@@ -17,6 +17,8 @@ struct Config {
   int max_start_failures = 3;       // start_failed reports before the task is blocked
   int64_t start_backoff_ms = 2000;  // first backoff after start_failed; doubles each time
   int64_t idle_step_ms = 1000;      // next_step_ms when nothing is due sooner
+  // A job's result (summary, artifacts, subtasks) larger than this fails its attempt.
+  int64_t max_result_bytes = int64_t{1} << 20;
   // A gate whose repository webhooks are known to reach is polled only this often while nothing
   // arrives for it (deliveries make it due at once); 0 = poll at the checker's own intervals.
   int64_t webhook_reconcile_ms = 600'000;

@@ -5,9 +5,11 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <span>
 #include <sstream>
@@ -17,7 +19,10 @@
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/json_util.hpp"
+#include "core/limits.hpp"
 #include "core/template.hpp"
+#include "core/template_rules.hpp"
 
 namespace gk {
 namespace {
@@ -197,6 +202,7 @@ class TreeBuilder : public YAML::EventHandler {
 
  private:
   static constexpr std::size_t kMaxExpandedNodes = 1000000;
+  static constexpr std::size_t kMaxNesting = 100;
   struct Open {
     Node *node;
     YAML::anchor_t anchor;
@@ -222,6 +228,11 @@ class TreeBuilder : public YAML::EventHandler {
     return &value;
   }
   void open(Node::Type type, const Mark &m, YAML::anchor_t anchor) {
+    // Deeper than any goal needs; yaml-cpp's own limit is far deeper and names no place.
+    if (open_.size() >= kMaxNesting) {
+      throw YAML::ParserException(
+          m, "maps and lists nested more than " + std::to_string(kMaxNesting) + " levels deep");
+    }
     Node n;
     n.type = type;
     n.mark = m;
@@ -390,6 +401,8 @@ struct Site {
   Mark mark;
   std::string path;
   std::vector<TemplateRef> refs;
+  std::string owner;    // the task it is written on; "" on the goal or in defaults (every task)
+  bool in_run = false;  // part of a run argv
 };
 
 struct Defaults {
@@ -407,6 +420,7 @@ struct GoalScope {
   // Views into the YAML document, which outlives the parse.
   std::unordered_map<std::string_view, Mark> ids;
   const std::function<bool(std::string_view)> *id_taken = nullptr;
+  int base_depth = 0;  // the level of the task whose children are read (0: the goal)
   std::vector<Site> sites;
 
   bool has_task(std::string_view id) const {
@@ -523,7 +537,7 @@ class Loader {
     if (kind_of(n) != Kind::integer) fail(m, p, "expected an integer, found " + found(n));
     std::optional<int64_t> v = parse_int(n.text);
     if (!v || *v < min || *v > max) {
-      std::string range = max >= INT_MAX && min != INT_MIN
+      std::string range = max == INT64_MAX
                               ? ">= " + std::to_string(min)
                               : "from " + std::to_string(min) + " to " + std::to_string(max);
       fail(m, p, "expected an integer " + range + ", found " + n.text);
@@ -541,6 +555,10 @@ class Loader {
            "found " +
                found(f.value()));
     }
+    if (*s > kMaxDurationS)
+      fail(f, owner,
+           "expected a duration of at most 365d (" + std::to_string(kMaxDurationS) +
+               " seconds), found " + f.value().text);
     return *s;
   }
 
@@ -580,7 +598,7 @@ class Loader {
     } catch (const Error &e) {
       fail(m, p, e.what());
     }
-    sites.push_back(Site{m, path_text(p), std::move(refs)});
+    sites.push_back(Site{m, path_text(p), std::move(refs), {}, false});
   }
 
   std::vector<std::string> argv(const Field &f, const Path &owner, std::vector<Site> &sites) const {
@@ -595,12 +613,14 @@ class Loader {
     if (f.value().size() == 0) fail(f.mark(), p, "expected a non-empty list (argv), found []");
     std::vector<std::string> out;
     out.reserve(f.value().size());
+    const std::size_t first_site = sites.size();
     long i = 0;
     for (const Node &item : f.value().items) {
       Path ip{&p, {}, i++};
       out.push_back(scalar_text(item, item.mark, ip, "a string"));
       templates(out.back(), item.mark, ip, sites);
     }
+    for (std::size_t k = first_site; k < sites.size(); ++k) sites[k].in_run = true;
     return out;
   }
 
@@ -720,7 +740,7 @@ class Loader {
     if (name == "timeout") {
       out.emplace("timeout_s", duration(f, p));
     } else if (name == "min_approvals") {
-      out.emplace(name, integer(f, p, 1, INT_MAX));
+      out.emplace(name, integer(f, p, 1, kMaxApprovalsLimit));
     } else if (name == "pr") {
       Kind k = kind_of(f.value());
       if (k == Kind::integer) {
@@ -780,6 +800,15 @@ class Loader {
   std::vector<TaskDef> task_list(const Node &list, const Mark &m, const Path &lp, const TaskDef &up,
                                  GoalScope &scope) const {
     if (!list.is_list()) fail(m, lp, "expected a list of tasks, found " + found(list));
+    int depth = scope.base_depth;
+    for (const Path *at = &lp; at; at = at->parent)
+      if (at->key == "tasks" || at->key == "subtasks") ++depth;
+    if (depth > kMaxTreeDepth) {
+      fail(m, lp,
+           "tasks nested more than " + std::to_string(kMaxTreeDepth) +
+               " levels deep (the goal's tasks are level 1): flatten the tree, parallel: true "
+               "and needs order tasks without nesting them");
+    }
     if (list.size() == 0) {
       fail(m, lp,
            "expected at least one task, found an empty list (leave tasks out for a leaf task)");
@@ -807,6 +836,7 @@ class Loader {
     const std::string &task_id = id(f[tId], p);
     register_id(task_id, f[tId], p, scope);
     t.id = task_id;
+    const std::size_t first_site = scope.sites.size();
     t.title = f[tTitle].set ? text(f[tTitle], p) : defaults.title.value_or(t.id);
     t.description =
         f[tDescription].set ? text(f[tDescription], p) : defaults.description.value_or("");
@@ -821,15 +851,19 @@ class Loader {
     if (f[tEnv].set) env(f[tEnv], p, t.env, scope.sites);
     t.session_policy = f[tSessionPolicy].set ? policy(f[tSessionPolicy], p) : up.session_policy;
     t.timeout_s = f[tTimeout].set ? duration(f[tTimeout], p) : up.timeout_s;
-    t.max_retries = f[tMaxRetries].set ? static_cast<int>(integer(f[tMaxRetries], p, 0, INT_MAX))
-                                       : up.max_retries;
+    t.max_retries = f[tMaxRetries].set
+                        ? static_cast<int>(integer(f[tMaxRetries], p, 0, kMaxRetriesLimit))
+                        : up.max_retries;
     t.parallel = f[tParallel].set ? boolean(f[tParallel], p) : defaults.parallel.value_or(false);
-    t.priority = f[tPriority].set ? static_cast<int>(integer(f[tPriority], p, INT_MIN, INT_MAX))
-                                  : defaults.priority.value_or(0);
+    t.priority = f[tPriority].set
+                     ? static_cast<int>(integer(f[tPriority], p, -kMaxPriority, kMaxPriority))
+                     : defaults.priority.value_or(0);
     if (f[tNeeds].set) read_needs(f[tNeeds], p, t, needs_src);
     if (f[tWaitFor].set) {
       t.wait_for = gate(f[tWaitFor].value(), f[tWaitFor].mark(), Path{&p, "wait_for"}, scope.sites);
     }
+    // The templates written on this task so far are its own; its children's follow.
+    for (std::size_t k = first_site; k < scope.sites.size(); ++k) scope.sites[k].owner = t.id;
     std::optional<Stage> stage;
     if (f[tStage].set) stage = stage_from_string(one_of(f[tStage], p, kStageNames));
     if (f[tTasks].set) {
@@ -1012,14 +1046,14 @@ class Loader {
     if (d[dSessionPolicy].set) out.flow.session_policy = policy(d[dSessionPolicy], p);
     if (d[dParallel].set) out.parallel = boolean(d[dParallel], p);
     if (d[dPriority].set)
-      out.priority = static_cast<int>(integer(d[dPriority], p, INT_MIN, INT_MAX));
+      out.priority = static_cast<int>(integer(d[dPriority], p, -kMaxPriority, kMaxPriority));
     if (d[dMaxRetries].set) {
-      out.flow.max_retries = static_cast<int>(integer(d[dMaxRetries], p, 0, INT_MAX));
+      out.flow.max_retries = static_cast<int>(integer(d[dMaxRetries], p, 0, kMaxRetriesLimit));
     }
     if (d[dTimeout].set) out.flow.timeout_s = duration(d[dTimeout], p);
     if (d[dRequiresApproval].set) out.requires_approval = boolean(d[dRequiresApproval], p);
     if (d[dMaxParallel].set) {
-      out.max_parallel = static_cast<int>(integer(d[dMaxParallel], p, 0, INT_MAX));
+      out.max_parallel = static_cast<int>(integer(d[dMaxParallel], p, 0, kMaxParallelLimit));
     }
   }
 
@@ -1039,8 +1073,9 @@ class Loader {
         fail(f[gParams].mark(), pp, "expected a map, found " + found(f[gParams].value()));
       g.params = to_json_value(f[gParams].value(), f[gParams].mark(), pp).as_object();
     }
-    g.max_parallel = f[gMaxParallel].set ? static_cast<int>(integer(f[gMaxParallel], p, 0, INT_MAX))
-                                         : defaults.max_parallel.value_or(0);
+    g.max_parallel = f[gMaxParallel].set
+                         ? static_cast<int>(integer(f[gMaxParallel], p, 0, kMaxParallelLimit))
+                         : defaults.max_parallel.value_or(0);
     GoalScope scope;
     scope.goal_id = goal_id;
     scope.params = &g.params;
@@ -1058,14 +1093,17 @@ class Loader {
     root.max_retries = defaults.flow.max_retries;
     if (!f[gTasks].set) fail(n.mark, p, "goal " + quoted(g.id) + " has no tasks: add a tasks list");
     root.tasks = task_list(f[gTasks].value(), f[gTasks].mark(), Path{&p, "tasks"}, root, scope);
-    check_sites(defaults.sites, scope);
-    check_sites(scope.sites, scope);
+    TemplateRules rules(root);
+    check_sites(defaults.sites, scope, rules, root.id);
+    check_sites(scope.sites, scope, rules, root.id);
     g.source = source_;
     return g;
   }
 
-  // Template references name what the goal has: its params and its tasks.
-  void check_sites(const std::vector<Site> &sites, const GoalScope &scope) const {
+  // Template references name what the goal has: its params and its tasks; and they read a task
+  // only where template_rules.hpp allows it.
+  void check_sites(const std::vector<Site> &sites, const GoalScope &scope,
+                   const TemplateRules &rules, std::string_view root_id) const {
     using K = TemplateRef::Kind;
     for (const Site &site : sites) {
       for (const TemplateRef &ref : site.refs) {
@@ -1088,6 +1126,9 @@ class Loader {
                head + "goal " + quoted(scope.goal_id) + " has no task " + quoted(ref.task_id) +
                    suggestion(ref.task_id, ids));
         }
+        std::string why = rules.problem(site.owner.empty() ? root_id : std::string_view(site.owner),
+                                        site.in_run, ref);
+        if (!why.empty()) fail(site.mark, site.path, head + why);
       }
     }
   }
@@ -1153,6 +1194,28 @@ const char *json_kind_name(const json::value &v) {
 
 std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view source_name) {
   Loader loader(source_name, true);
+  // yaml-cpp stops at a NUL byte as at the end of the file, and says nothing of bad UTF-8 bytes:
+  // both would load something other than what the file holds.
+  auto at = [&](std::size_t offset) {
+    std::size_t line_start = yaml.rfind('\n', offset == 0 ? 0 : offset - 1);
+    line_start = line_start == std::string_view::npos || offset == 0 ? 0 : line_start + 1;
+    Mark m;
+    m.pos = static_cast<int>(offset);
+    m.line =
+        static_cast<int>(std::count(yaml.begin(), yaml.begin() + static_cast<long>(offset), '\n'));
+    m.column = static_cast<int>(offset - line_start);
+    return m;
+  };
+  if (std::size_t nul = yaml.find('\0'); nul != std::string_view::npos)
+    loader.fail(at(nul), std::string(),
+                "the file holds a NUL byte: it is not a text file (or it is UTF-16; save it as "
+                "UTF-8)");
+  if (std::size_t bad = invalid_utf8_at(yaml); bad != std::string_view::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(yaml[bad]));
+    loader.fail(at(bad), std::string(),
+                std::string("not valid UTF-8 (byte ") + byte + "): save the file as UTF-8");
+  }
   Node doc;
   try {
     doc = parse_yaml(std::string(yaml));
@@ -1164,7 +1227,9 @@ std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view sou
 
 std::vector<TaskDef> parse_subtasks(const json::value &subtasks, const GoalDef &goal,
                                     const TaskDef &parent, std::string_view where,
-                                    const std::function<bool(std::string_view)> &id_taken) {
+                                    const std::function<bool(std::string_view)> &id_taken,
+                                    const std::function<bool(std::string_view)> &ran_before,
+                                    int parent_depth) {
   Loader loader(where, false);
   Path root{nullptr, "subtasks"};
   if (!subtasks.is_array()) {
@@ -1183,9 +1248,27 @@ std::vector<TaskDef> parse_subtasks(const json::value &subtasks, const GoalDef &
   scope.goal_id = goal.id;
   scope.params = &goal.params;
   scope.id_taken = &id_taken;
-  std::vector<TaskDef> tasks = loader.task_list(doc, Mark::null_mark(), root, parent, scope);
-  loader.check_sites(scope.sites, scope);
-  return tasks;
+  scope.base_depth = parent_depth;
+  TaskDef holder = shallow_copy(parent);
+  holder.tasks = loader.task_list(doc, Mark::null_mark(), root, parent, scope);
+  TemplateRules rules(holder, ran_before);
+  loader.check_sites(scope.sites, scope, rules, holder.id);
+  // The new tasks' titles are the job's words: a run they inherit must not put them in a command.
+  std::vector<const TaskDef *> work;
+  for (const TaskDef &t : holder.tasks) work.push_back(&t);
+  while (!work.empty()) {
+    const TaskDef *t = work.back();
+    work.pop_back();
+    for (const TaskDef &c : t->tasks) work.push_back(&c);
+    if (t->stage == Stage::agent_work && t->tasks.empty() &&
+        TemplateRules::reads_task_title(t->run))
+      loader.fail(Mark::null_mark(), "subtasks",
+                  "task " + quoted(t->id) +
+                      ": its run puts {{ task.title }} into a command, and the title of a job's "
+                      "subtask is the job's text, not the goal file's: use {{ task.id }} in run, "
+                      "or pass the title through env");
+  }
+  return std::move(holder.tasks);
 }
 
 }  // namespace gk

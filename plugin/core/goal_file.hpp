@@ -19,11 +19,16 @@ std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view sou
 // Subtasks a job returned at run time (a JSON array of task objects, same keys as YAML tasks),
 // validated like a goal file's tasks and inheriting run, env, session_policy, timeout and
 // max_retries from `parent`. Ids must be unique among themselves and not `id_taken` (the ids
-// already in the goal). Templates may name the goal's params, the new tasks and any id_taken task.
+// already in the goal). Templates may name the goal's params, `parent` itself, new tasks that
+// finish before the reader starts, and tasks of the goal for which `ran_before` is true (they
+// finished before parent's job ran); see template_rules.hpp. parent_depth is the parent's level
+// in the goal's tree (the goal is 0): the tree stays within kMaxTreeDepth levels.
 // Errors read "<where>: subtasks[2].id: ..." (no line numbers: the input was JSON).
 // An empty array gives no tasks.
 std::vector<TaskDef> parse_subtasks(const boost::json::value &subtasks, const GoalDef &goal,
                                     const TaskDef &parent, std::string_view where,
-                                    const std::function<bool(std::string_view)> &id_taken);
+                                    const std::function<bool(std::string_view)> &id_taken,
+                                    const std::function<bool(std::string_view)> &ran_before,
+                                    int parent_depth);
 
 }  // namespace gk

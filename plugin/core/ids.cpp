@@ -29,6 +29,15 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+// Ids become parts of git branch names (gk/<goal>/<task>), and git refuses a part that holds
+// "..", ends with "." or ends with ".lock" (git check-ref-format).
+std::string_view ref_name_problem(std::string_view id) {
+  if (id.find("..") != std::string_view::npos) return "it holds '..'";
+  if (id.ends_with(".lock")) return "it ends with '.lock'";
+  if (id.ends_with(".")) return "it ends with '.'";
+  return {};
+}
+
 }  // namespace
 
 bool is_valid_id(std::string_view id) {
@@ -36,7 +45,7 @@ bool is_valid_id(std::string_view id) {
   for (char c : id) {
     if (!is_id_char(c)) return false;
   }
-  return true;
+  return ref_name_problem(id).empty();
 }
 
 std::string id_error(std::string_view id) {
@@ -57,6 +66,9 @@ std::string id_error(std::string_view id) {
              " is not allowed (" + kRule + ")";
     }
   }
+  if (std::string_view why = ref_name_problem(id); !why.empty())
+    return head + ": " + std::string(why) +
+           ", which git does not allow in a branch name (ids name the gk/<goal>/<task> branches)";
   return {};
 }
 

@@ -1,13 +1,13 @@
 // What hosts report about jobs. Every report is applied by job key against the durable state: a
 // report for an attempt that is no longer current (superseded, cancelled, goal stopped) is
 // recorded and ignored, never applied to whatever runs now.
-#include <fstream>
-#include <sstream>
-
 #include "core/engine.hpp"
 #include "core/error.hpp"
 #include "core/goal_file.hpp"
+#include "core/job_result.hpp"
 #include "core/json_util.hpp"
+#include "core/model_order.hpp"
+#include "core/run_order.hpp"
 
 namespace gk {
 
@@ -39,28 +39,6 @@ ParsedKey parse_job_key(std::string_view key) {
   return k;
 }
 
-// The result file is the host's; read it before the transaction so no I/O waits inside it.
-json::object read_result(const json::object &ev) {
-  if (const auto *r = ev.if_contains("result"); r && !r->is_null()) {
-    if (!r->is_object()) fail(Errc::invalid, "job event: \"result\" must be an object");
-    return r->as_object();
-  }
-  auto path = opt_string(ev, "result_file", "job event");
-  if (!path) return {};
-  std::ifstream in(*path, std::ios::binary);
-  if (!in) return {};  // no result file: the exit code decides
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return {};
-  boost::json::error_code ec;
-  json::value v = is_valid_utf8(text) ? json::parse(text, ec) : json::value();
-  if (ec || !v.is_object())
-    return {{"status", "failed"},
-            {"summary", "the result file " + *path + " is not a JSON object"}};
-  return std::move(v.as_object());
-}
-
 }  // namespace
 
 void Engine::job_event(std::string_view key, const json::object &ev) {
@@ -71,7 +49,9 @@ void Engine::job_event(std::string_view key, const json::object &ev) {
          "job event: \"type\" must be started, start_failed, heartbeat or finished, found \"" +
              type + "\"");
   ParsedKey k = parse_job_key(key);
-  json::object result = type == "finished" ? read_result(ev) : json::object{};
+  // The result file is the host's: read it before the transaction, so no I/O waits inside it.
+  json::object result =
+      type == "finished" ? read_job_result(ev, config_.max_result_bytes) : json::object{};
   if (type == "finished" && !ev.contains("exit_code") && !result.contains("status"))
     fail(Errc::invalid, "job event: finished needs \"exit_code\" or a result with \"status\"");
   opt_int(ev, "exit_code", "job event");
@@ -147,10 +127,8 @@ void Engine::apply_finished(TaskIndex i, const json::object &ev, const json::obj
   t.start_failures = 0;
   int64_t exit_code = opt_int(ev, "exit_code", "job event").value_or(0);
   std::string status = exit_code == 0 ? "done" : "failed";
+  // read_job_result checked the types and the status.
   auto declared = opt_string(result, "status", "job result");
-  if (declared && *declared != "done" && *declared != "blocked" && *declared != "failed")
-    fail(Errc::invalid,
-         "job result: \"status\" must be done, blocked or failed, found \"" + *declared + "\"");
   if (declared && (exit_code == 0 || *declared != "done")) status = *declared;
   t.summary = opt_string(result, "summary", "job result").value_or("");
   if (const auto *a = result.if_contains("artifacts"); a && a->is_object())
@@ -236,9 +214,15 @@ void Engine::add_subtasks(TaskIndex pi, const json::value &subtasks) {
   Goal &g = model_.goals[model_.tasks[pi].goal];
   std::string where = "result of " + job_key(model_.tasks[pi]);
   TaskDef holder = *model_.tasks[pi].def;
-  holder.tasks = parse_subtasks(subtasks, g.def, holder, where, [&](std::string_view id) {
-    return g.by_id.count(std::string(id)) > 0;
-  });
+  auto taken = [&](std::string_view id) { return g.by_id.count(std::string(id)) > 0; };
+  // Tasks already in the goal that finished before this job ran: what its subtasks may read.
+  auto ran_before = [&](std::string_view id) {
+    auto it = g.by_id.find(std::string(id));
+    return it != g.by_id.end() && finishes_before(it->second, pi, ModelOrder{model_});
+  };
+  int depth = 0;
+  for (TaskIndex at = pi; model_.tasks[at].parent != kNoTask; at = model_.tasks[at].parent) ++depth;
+  holder.tasks = parse_subtasks(subtasks, g.def, holder, where, taken, ran_before, depth);
   bool was_leaf = model_.tasks[pi].is_leaf();
   for (const TaskDef &d : holder.tasks) insert_tree(d, model_.tasks[pi].goal, pi, true);
   link_needs(pi);

@@ -32,6 +32,8 @@ std::optional<std::string> scalar_text(const boost::json::value &v);
 
 // True when the bytes are valid UTF-8.
 bool is_valid_utf8(std::string_view s);
+// The offset of the first byte that does not start valid UTF-8; npos when all of it is valid.
+std::size_t invalid_utf8_at(std::string_view s);
 
 std::string to_text(const boost::json::value &v);
 

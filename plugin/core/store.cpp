@@ -87,8 +87,16 @@ CREATE TABLE webhook_feeds(
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == Store::kSchemaVersion);
 
+// What the plugin wrote itself: as deep as the loader lets a goal file nest (params, compound
+// gates), deeper than Boost.JSON's default of 32.
+boost::json::parse_options stored_json() {
+  boost::json::parse_options o;
+  o.max_depth = 256;
+  return o;
+}
+
 boost::json::object parse_object(std::string_view text) {
-  boost::json::value v = boost::json::parse(text);
+  boost::json::value v = boost::json::parse(text, {}, stored_json());
   return v.is_object() ? std::move(v.as_object()) : boost::json::object{};
 }
 
@@ -361,7 +369,7 @@ boost::json::array Store::read_events(std::string_view goal_id, int64_t after_id
     e["task_id"] = q.text(3);
     e["kind"] = q.text(4);
     boost::json::error_code ec;
-    auto data = boost::json::parse(q.text(5), ec);
+    auto data = boost::json::parse(q.text(5), ec, {}, stored_json());
     e["data"] = ec ? boost::json::value(q.text(5)) : data;
     out.push_back(std::move(e));
   }

@@ -41,7 +41,7 @@ int cmd_signal(const Args &args) {
   }
   if (!artifacts.empty()) sig["artifacts"] = artifacts;
   goalkeeper::Handle state = open_state(args);
-  json::object result = json::parse(state.signal(json::serialize(sig))).as_object();
+  json::object result = parse_answer(state.signal(json::serialize(sig))).as_object();
   if (args.has("json")) {
     std::cout << json::serialize(result) << '\n';
   } else {

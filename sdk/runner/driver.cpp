@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "plugin_locator.hpp"
+#include "state.hpp"
 
 namespace gk::runner {
 
@@ -171,7 +172,7 @@ bool Driver::pass() {
   }
   json::value out;
   try {
-    out = json::parse(state_.step(json::serialize(input)));
+    out = parse_answer(state_.step(json::serialize(input)));
   } catch (const goalkeeper::Error &e) {
     if (e.status() != GK_ERR_BUSY) throw;
     next_step_ms_ = 50;
@@ -357,7 +358,7 @@ bool Driver::has_running(const std::set<std::string> &goals) const {
 std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &goals, bool *acted) {
   *acted = false;
   std::map<std::string, GoalOutcome> out;
-  json::value status = json::parse(state_.query(R"({"what":"status"})"));
+  json::value status = parse_answer(state_.query(R"({"what":"status"})"));
   for (const auto &gv : arr(status.as_object(), "goals")) {
     const json::object &g = gv.as_object();
     const std::string id = str(g, "goal_id");

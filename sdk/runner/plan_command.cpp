@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "formats.hpp"
+#include "goal_text.hpp"
 #include "layout.hpp"
 #include "state.hpp"
 
@@ -16,14 +17,6 @@ namespace gk::runner {
 namespace json = boost::json;
 
 namespace {
-
-std::string read_goal_file(const std::string &file) {
-  try {
-    return read_file(file);
-  } catch (const std::exception &e) {
-    throw UsageError(std::string("cannot read the goal file: ") + e.what());
-  }
-}
 
 // What the plugin's tree does not say about a task, read from the file the plugin accepted.
 struct Extra {
@@ -203,9 +196,9 @@ size_t count_tasks(const Node &n) {
 
 int cmd_validate(const Args &args) {
   const std::string file = args.positional.at(0);
-  std::string text = read_goal_file(file);
+  std::string text = read_goal_text(file);
   goalkeeper::Handle state = open_state(args, nullptr, true);
-  json::object result = json::parse(state.load(text, file)).as_object();
+  json::object result = parse_answer(state.load(text, file)).as_object();
   const auto &goals = result.at("goals").as_array();
   int64_t tasks = 0;
   std::string names;
@@ -224,16 +217,16 @@ int cmd_validate(const Args &args) {
 
 int cmd_plan(const Args &args) {
   const std::string file = args.positional.at(0);
-  std::string text = read_goal_file(file);
+  std::string text = read_goal_text(file);
   goalkeeper::Handle state = open_state(args, nullptr, true);
-  json::object result = json::parse(state.load(text, file)).as_object();
+  json::object result = parse_answer(state.load(text, file)).as_object();
   Extras extras = read_extras(text);
   std::string out;
   json::array plans;
   for (const auto &g : result.at("goals").as_array()) {
     std::string id = json_str(g.as_object(), "goal_id");
     json::object q{{"what", "tree"}, {"goal_id", id}};
-    json::object tree = json::parse(state.query(json::serialize(q))).as_object();
+    json::object tree = parse_answer(state.query(json::serialize(q))).as_object();
     Node root = build(tree_root(tree), extras[id]);
     schedule(root, 0);
     std::map<int, std::vector<const Node *>> waves;

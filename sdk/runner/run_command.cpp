@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "driver.hpp"
+#include "goal_text.hpp"
 #include "session.hpp"
 #include "state.hpp"
 
@@ -16,13 +17,8 @@ namespace fs = std::filesystem;
 // Loads the goal file and returns the ids of its goals (or only --goal, which must be one).
 std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string &file,
                                     const Args &args) {
-  std::string text;
-  try {
-    text = read_file(file);
-  } catch (const std::exception &e) {
-    throw UsageError(std::string("cannot read the goal file: ") + e.what());
-  }
-  json::value result = json::parse(state.load(text, file));
+  const std::string text = read_goal_text(file);
+  json::value result = parse_answer(state.load(text, file));
   std::vector<std::string> ids;
   for (const auto &g : result.at("goals").as_array()) ids.emplace_back(g.at("goal_id").as_string());
   if (auto only = args.get("goal")) {

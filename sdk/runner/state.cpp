@@ -121,6 +121,12 @@ std::string state_path_of(const json::object &config) {
   return p && p->is_string() ? std::string(p->as_string()) : std::string();
 }
 
+json::value parse_answer(const std::string &text) {
+  json::parse_options options;
+  options.max_depth = 256;
+  return json::parse(text, {}, options);
+}
+
 goalkeeper::Handle open_state(const Args &args, const gk_host *host, bool in_memory) {
   json::object config = open_config(args, in_memory);
   goalkeeper::Plugin plugin = load_plugin(args.get("plugin"));

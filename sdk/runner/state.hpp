@@ -38,6 +38,10 @@ std::vector<std::string> withheld_variables(const boost::json::object &config);
 // The absolute state path the configuration names.
 std::string state_path_of(const boost::json::object &config);
 
+// Parses what the plugin answers (JSON). Trees nest two levels per task level, deeper than
+// Boost.JSON's default limit of 32 allows; this takes whatever the plugin writes.
+boost::json::value parse_answer(const std::string &text);
+
 // Loads the plugin and opens the state. Errors carry what went wrong and where.
 goalkeeper::Handle open_state(const Args &args, const gk_host *host = nullptr,
                               bool in_memory = false);

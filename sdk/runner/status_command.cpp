@@ -36,7 +36,7 @@ int cmd_status(const Args &args) {
   goalkeeper::Handle state = open_state(args);
   json::object q{{"what", "status"}};
   if (!args.positional.empty()) q["goal_id"] = args.positional[0];
-  json::object status = json::parse(state.query(json::serialize(q))).as_object();
+  json::object status = parse_answer(state.query(json::serialize(q))).as_object();
   std::string format = args.get_or("format", "");
   if (format.empty()) {
     std::cout << (args.has("json") ? json::serialize(status) + "\n"
@@ -48,7 +48,7 @@ int cmd_status(const Args &args) {
   std::vector<json::object> trees;
   for (const auto &g : status.at("goals").as_array()) {
     json::object tq{{"what", "tree"}, {"goal_id", g.at("goal_id")}};
-    trees.push_back(json::parse(state.query(json::serialize(tq))).as_object());
+    trees.push_back(parse_answer(state.query(json::serialize(tq))).as_object());
   }
   if (args.has("json")) {
     json::array all;
@@ -74,7 +74,7 @@ int cmd_events(const Args &args) {
   for (;;) {
     json::object q{{"what", "events"}, {"after", after}, {"limit", 500}};
     if (auto g = args.get("goal")) q["goal_id"] = *g;
-    json::object page = json::parse(state.query(json::serialize(q))).as_object();
+    json::object page = parse_answer(state.query(json::serialize(q))).as_object();
     const json::value *events = page.if_contains("events");
     size_t n = events && events->is_array() ? events->as_array().size() : 0;
     if (n > 0) {

@@ -175,7 +175,7 @@ goals:
   - id: g
     tasks:
       - {id: make}
-      - {id: use, run: ["echo", "{{ tasks.make.artifacts.pr }}"]}
+      - {id: use, env: {PR: "{{ tasks.make.artifacts.pr }}"}}
 )");
   h.start("g");
   h.step();
@@ -185,7 +185,7 @@ goals:
   h.event("g/make#1", R"({"type":"finished","exit_code":0,"result_file":")" + path + R"("})");
   auto runs = Host::actions(h.step(), "run_job");
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0].at("command").as_array().at(1).as_string(), "42");
+  EXPECT_EQ(runs[0].at("env").at("PR").as_string(), "42");
 }
 
 TEST(Jobs, ResultBlockedBlocksTheTaskAndResumeUnblocksIt) {

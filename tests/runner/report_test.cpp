@@ -29,7 +29,8 @@ goals:
         session_policy: spawn
         run: [sh, -c, 'printf "{\"status\":\"done\",\"artifacts\":{\"x\":\"7\"}}" > "$GK_RESULT_FILE"']
       - id: c
-        run: [sh, -c, 'echo "{{ tasks.a.artifacts.pr }} {{ tasks.a.artifacts.branch }} {{ tasks.b.artifacts.x }} {{ tasks.a.summary }}" > out.txt']
+        env: {PR: "{{ tasks.a.artifacts.pr }}", BRANCH: "{{ tasks.a.artifacts.branch }}", X: "{{ tasks.b.artifacts.x }}", SUMMARY: "{{ tasks.a.summary }}"}
+        run: [sh, -c, 'echo "$PR $BRANCH $X $SUMMARY" > out.txt']
 )");
   Result r = run({"run", "g.yaml"}, in(d));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -287,7 +287,7 @@ TEST(GoalFile, WrongTypesSayExpectedAndFound) {
   EXPECT_THAT(load_error(with_tasks("      - {id: a, priority: high}\n")),
               HasSubstr("goals[0].tasks[0].priority: expected an integer, found a string 'high'"));
   EXPECT_THAT(load_error(with_tasks("      - {id: a, max_retries: -1}\n")),
-              HasSubstr("max_retries: expected an integer >= 0, found -1"));
+              HasSubstr("max_retries: expected an integer from 0 to 1000, found -1"));
   EXPECT_THAT(load_error(with_tasks("      - {id: a, title: [x]}\n")),
               HasSubstr("title: expected a string, found a list"));
   EXPECT_THAT(load_error(with_tasks("      - {id: a, env: {X: [1]}}\n")),
@@ -441,10 +441,10 @@ TEST(GoalFile, TemplateTaskMustBeATaskOfTheSameGoal) {
   EXPECT_EQ(e,
             "g.yaml:11:15: goals[0].tasks[1].wait_for.pr: template {{ "
             "tasks.implement.artifacts.pr }}: goal 'g' has no task 'implement'");
-  // A later task may be named, and so may a task nested anywhere in the goal.
+  // An earlier task may be named, and so may a task nested anywhere in it.
   load_one(
-      with_tasks("      - {id: a, prompt: \"{{ tasks.deep.summary }}\"}\n"
-                 "      - {id: p, tasks: [{id: deep}]}\n"));
+      with_tasks("      - {id: p, tasks: [{id: deep}]}\n"
+                 "      - {id: a, prompt: \"{{ tasks.deep.summary }}\"}\n"));
 }
 
 TEST(GoalFile, TemplatesInDefaultsAreCheckedForEachGoal) {
@@ -500,7 +500,7 @@ TEST(GoalFile, GatesNeedTheirRequiredKeys) {
               HasSubstr("pr or sha, not both"));
   EXPECT_THAT(gate_error("{type: gh_review, repo: a/b}"), HasSubstr("a gh_review gate needs pr"));
   EXPECT_THAT(gate_error("{type: gh_review, repo: a/b, pr: 1, min_approvals: 0}"),
-              HasSubstr("wait_for.min_approvals: expected an integer >= 1, found 0"));
+              HasSubstr("wait_for.min_approvals: expected an integer from 1 to 100, found 0"));
   EXPECT_THAT(gate_error("{type: centaur_review, repo: a/b}"),
               HasSubstr("a centaur_review gate needs pr_url, or repo and pr"));
   EXPECT_THAT(gate_error("{type: compound}"), HasSubstr("needs either all or any"));
@@ -558,10 +558,13 @@ TEST(GoalFile, EmptyFilesAndListsAreErrors) {
 }
 
 TEST(GoalFile, MaxParallelMustNotBeNegative) {
-  EXPECT_THAT(load_error(with_tasks("      - {id: a}\n", "    max_parallel: -1\n")),
-              StartsWith("g.yaml:5:19: goals[0].max_parallel: expected an integer >= 0, found -1"));
-  EXPECT_THAT(load_error("version: 1\ndefaults: {max_parallel: -3}\ngoals: []\n"),
-              StartsWith("g.yaml:2:26: defaults.max_parallel: expected an integer >= 0"));
+  EXPECT_THAT(
+      load_error(with_tasks("      - {id: a}\n", "    max_parallel: -1\n")),
+      StartsWith(
+          "g.yaml:5:19: goals[0].max_parallel: expected an integer from 0 to 1000000, found -1"));
+  EXPECT_THAT(
+      load_error("version: 1\ndefaults: {max_parallel: -3}\ngoals: []\n"),
+      StartsWith("g.yaml:2:26: defaults.max_parallel: expected an integer from 0 to 1000000"));
   GoalDef g = load_one(with_tasks("      - {id: a}\n", "    max_parallel: 3\n"));
   EXPECT_EQ(g.max_parallel, 3);
 }
@@ -736,9 +739,14 @@ struct GoalFileSubtasks : ::testing::Test {
   std::function<bool(std::string_view)> taken = [this](std::string_view id) {
     return existing.contains(std::string(id));
   };
+  // The tasks of the goal that finished before the parent's job ran.
+  std::unordered_set<std::string> before = {};
+  std::function<bool(std::string_view)> ran_before = [this](std::string_view id) {
+    return before.contains(std::string(id));
+  };
 
   std::vector<TaskDef> parse(const char *text) {
-    return parse_subtasks(json::parse(text), goal, parent, "result of G/T#1", taken);
+    return parse_subtasks(json::parse(text), goal, parent, "result of G/T#1", taken, ran_before, 1);
   }
   std::string error(const char *text) {
     try {

@@ -17,9 +17,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "registry.hpp"
 
@@ -184,6 +186,12 @@ struct LocalJobs::Impl {
   // Programs found in PATH, by name and PATH (only PATHs of absolute entries): a job start
   // checks the one it found before instead of looking through PATH again.
   std::map<std::pair<std::string, std::string>, fs::path> programs;
+
+  // Start reservations: byte-range locks of the open file description (OFD locks) on one file of
+  // the registry, one byte per key (by a hash of it), so that no key costs a file of its own.
+  // Keys reserved in this process are remembered too: locks of one description never conflict.
+  int keys_fd = -1;
+  std::set<std::string> reserved;
 
   fs::path file(const std::string &name, const char *kind) const { return dir / (name + kind); }
   fs::path retired(const std::string &name) const { return dir / "done" / (name + ".job"); }
@@ -525,6 +533,78 @@ struct LocalJobs::Impl {
   }
 };
 
+namespace {
+
+// FNV-1a: the same offset for a key in every process and build.
+int64_t key_offset(const std::string &key) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  return static_cast<int64_t>(h >> 24);  // 40 bits: a valid offset of any file
+}
+
+bool set_key_lock(int fd, int64_t offset, short type) {
+  struct flock fl {};
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = offset;
+  fl.l_len = 1;
+  return fcntl(fd, F_OFD_SETLK, &fl) == 0;
+}
+
+}  // namespace
+
+StartReservation::StartReservation(int fd, int64_t offset, std::function<void()> release)
+    : fd_(fd), offset_(offset), release_(std::move(release)) {}
+
+StartReservation::StartReservation(StartReservation &&other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      offset_(other.offset_),
+      release_(std::move(other.release_)) {}
+
+StartReservation &StartReservation::operator=(StartReservation &&other) noexcept {
+  if (this != &other) {
+    release();
+    fd_ = std::exchange(other.fd_, -1);
+    offset_ = other.offset_;
+    release_ = std::move(other.release_);
+  }
+  return *this;
+}
+
+StartReservation::~StartReservation() {
+  release();
+}
+
+void StartReservation::release() {
+  if (fd_ < 0) return;
+  set_key_lock(fd_, offset_, F_UNLCK);
+  fd_ = -1;
+  if (release_) release_();
+}
+
+std::optional<StartReservation> LocalJobs::reserve(const std::string &job_key) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->keys_fd < 0) {
+    const fs::path path = impl_->dir / "keys.lock";
+    impl_->keys_fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (impl_->keys_fd < 0)
+      throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  }
+  if (!impl_->reserved.insert(job_key).second) return std::nullopt;
+  const int64_t offset = key_offset(job_key);
+  if (!set_key_lock(impl_->keys_fd, offset, F_WRLCK)) {
+    impl_->reserved.erase(job_key);
+    if (errno == EAGAIN || errno == EACCES) return std::nullopt;
+    throw std::runtime_error("cannot lock " + (impl_->dir / "keys.lock").string() + ": " +
+                             std::strerror(errno));
+  }
+  Impl *impl = impl_.get();
+  return StartReservation(impl_->keys_fd, offset, [impl, job_key] {
+    std::lock_guard guard(impl->mutex);
+    impl->reserved.erase(job_key);
+  });
+}
+
 LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supervise_path)
     : impl_(std::make_unique<Impl>()) {
   impl_->dir = fs::absolute(registry_dir);
@@ -558,6 +638,7 @@ LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supe
 
 LocalJobs::~LocalJobs() {
   impl_->stop_launcher();
+  if (impl_->keys_fd >= 0) close(impl_->keys_fd);
   if (impl_->inotify_fd >= 0) close(impl_->inotify_fd);
   reap_supervisors();
 }
@@ -727,7 +808,9 @@ int LocalJobs::alive(const std::string &job_key) const {
   std::lock_guard lock(impl_->mutex);
   auto it = impl_->jobs.find(job_key);
   if (it != impl_->jobs.end() && it->second.ended) return 0;
-  switch (impl_->probe(job_key, safe_name(job_key)).state) {
+  const State state = impl_->probe(job_key, safe_name(job_key)).state;
+  if (state != State::unknown && it == impl_->jobs.end()) impl_->entry(job_key);
+  switch (state) {
     case State::running:
       return 1;
     case State::ended:

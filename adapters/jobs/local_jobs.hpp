@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,26 @@ struct JobEnd {
 
 enum class StartResult { started, already_known };
 
+// The right to start one job key, held by one LocalJobs of a registry at a time, whatever the
+// process: runners that share a folder would otherwise both prepare the job's workspace and
+// files before either has claimed the key. Released when destroyed; must not outlive the
+// LocalJobs that gave it. Move-only.
+class StartReservation {
+ public:
+  StartReservation(StartReservation &&other) noexcept;
+  StartReservation &operator=(StartReservation &&other) noexcept;
+  StartReservation(const StartReservation &) = delete;
+  ~StartReservation();
+
+ private:
+  friend class LocalJobs;
+  StartReservation(int fd, int64_t offset, std::function<void()> release);
+  void release();
+  int fd_;
+  int64_t offset_;
+  std::function<void()> release_;  // forgets the key in this process
+};
+
 class LocalJobs {
  public:
   // registry_dir holds one record per job_key; created if missing. Re-attaches to what it finds.
@@ -52,6 +73,10 @@ class LocalJobs {
   // finished): a job_key is never started twice. Throws std::runtime_error with a reason a person
   // can act on when the job cannot start (the caller reports start_failed with it).
   StartResult start(const JobSpec &spec);
+  // Reserves the key for a start: take it before preparing anything for the job, and keep it
+  // until start() returned. nullopt when another LocalJobs (this process's or another's) holds
+  // it: that one is starting the job, and this caller leaves it alone for now.
+  std::optional<StartReservation> reserve(const std::string &job_key);
   // Variables of this process's environment that no job gets (the host's own secrets); a name
   // ending in '*' stands for every name starting with what precedes it. Applies to jobs started
   // after the call; call it before the first start().
@@ -66,6 +91,9 @@ class LocalJobs {
   // The caller has acted on this end (the plugin took it): no later runner hands it out again.
   void acknowledge(const std::string &job_key);
   // 1 running, 0 known and ended (or unknown to a registry that should know it), -1 unknown.
+  // Liveness comes from the registry, not from this object's memory: a job another runner of
+  // the same registry started is alive while it runs, and from the first question on it is
+  // followed like our own, so reap() hands out its end (its runner may be gone, or slower).
   int alive(const std::string &job_key) const;
   std::vector<std::string> running() const;
   // When the job started (wall clock, ms since the epoch), as its supervisor recorded it; nullopt

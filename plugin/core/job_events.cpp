@@ -70,6 +70,13 @@ void Engine::job_event(std::string_view key, const json::object &ev) {
     if (k.attempt < 1 || k.attempt > t.attempt)
       fail(Errc::not_found, "job '" + std::string(key) + "' was never offered");
     std::string skey(key);
+    // A host that failed to start a job another host of the state had started already: the job
+    // runs, and its start stands.
+    if (type == "start_failed" && k.attempt == t.attempt && t.job == JobState::running) {
+      event(g, &t, "late_event_ignored",
+            {{"job_key", skey}, {"event", type}, {"why", "the job was reported started"}});
+      return;
+    }
     if (k.attempt != t.attempt || t.job == JobState::none) {
       bool was_cancelled = model_.cancels.count(skey) > 0;
       if (was_cancelled && (type == "finished" || type == "start_failed")) {

@@ -231,7 +231,17 @@ void Driver::run_job(const json::object &a) {
     job_event(key, {{"type", "start_failed"}, {"reason", reason}});
   };
 
-  const bool known = jobs_.alive(key) != -1;  // started before a crash: never twice
+  // Another runner of this folder may be starting the same key right now (runners that share a
+  // state are all offered it): only the one holding the reservation prepares and starts it.
+  std::optional<jobs::StartReservation> reservation;
+  try {
+    reservation = jobs_.reserve(key);
+  } catch (const std::exception &e) {
+    return start_failed(e.what());
+  }
+  if (!reservation) return;  // the other one reports it started; the next pass sees that
+
+  const bool known = jobs_.alive(key) != -1;  // started before a crash, or by another runner
   if (!known) {
     if (spec.argv.empty()) return start_failed("the task has no command (set `run:`)");
     try {
@@ -264,12 +274,13 @@ void Driver::run_job(const json::object &a) {
   } else {
     spec.log_path = layout_.log_file(key);
   }
+  bool attached = known;
   try {
-    jobs_.start(spec);
+    attached = jobs_.start(spec) == jobs::StartResult::already_known;
   } catch (const std::exception &e) {
     return start_failed(e.what());
   }
-  running_[key] = JobLine{key, title, known ? since(key) : Clock::now()};
+  running_[key] = JobLine{key, title, attached ? since(key) : Clock::now()};
   ++started_count_;
   std::string where = pinned ? "pinned" : spec.workdir.string();
   view_.note("started",
@@ -277,8 +288,8 @@ void Driver::run_job(const json::object &a) {
               {"title", title},
               {"session", pinned ? "pinned" : "spawned"},
               {"workspace", spec.workdir.string()},
-              {"reattached", known}},
-             (known ? "attached " : "started  ") + key + "  " + title +
+              {"reattached", attached}},
+             (attached ? "attached " : "started  ") + key + "  " + title +
                  (pinned ? "" : "  [" + where + "]"));
   job_event(key, {{"type", "started"}});
 }
@@ -451,7 +462,11 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
 
 void Driver::refresh_view() {
   if (!view_.due()) return;
-  for (const auto &key : jobs_.running())
+  const std::vector<std::string> keys = jobs_.running();
+  const std::set<std::string> live(keys.begin(), keys.end());
+  // A job whose end another runner of the folder reported is not ours to report: it goes.
+  std::erase_if(running_, [&](const auto &kv) { return !live.count(kv.first); });
+  for (const auto &key : keys)
     if (!running_.count(key) && in_scope(key_goal(key)))
       running_[key] = JobLine{key, "", since(key)};
   std::vector<JobLine> jobs;

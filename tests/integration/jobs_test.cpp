@@ -297,3 +297,19 @@ TEST(Jobs, PauseStartsNothingNewButLetsRunningJobsFinish) {
   ASSERT_EQ(h.control("g", "resume"), GK_OK);
   EXPECT_EQ(Host::run_keys(h.step()), std::vector<std::string>{"g/b#1"});
 }
+
+TEST(Jobs, StartFailedFromAnotherHostAfterStartedIsIgnored) {
+  Host h;
+  h.load(kTwoSpawn);
+  h.start("g");
+  h.step();
+  h.started("g/a#1");
+  // A second host of the same state could not start what the first one did start.
+  h.event("g/a#1", R"({"type":"start_failed","reason":"worktree exists"})");
+  EXPECT_EQ(h.status_of("g", "a"), "active");
+  EXPECT_EQ(json::value_to<int64_t>(h.task("g", "a").at("start_failures")), 0);
+  auto kinds = h.event_kinds("g");
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "late_event_ignored"), 1);
+  h.finish("g/a#1", 0);
+  EXPECT_EQ(h.status_of("g", "a"), "done");
+}

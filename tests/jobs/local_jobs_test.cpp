@@ -781,3 +781,49 @@ TEST_F(LocalJobsTest, WatchesTakeAtMostHalfTheDescriptorsAndJobsBeyondRunAndEndA
   ASSERT_EQ(ends.size(), keys.size());
   for (const auto &[key, end] : ends) EXPECT_EQ(end.exit_code, 0) << key << ": " << end.reason;
 }
+
+// Two LocalJobs on one registry, as two runners on one folder have.
+TEST_F(LocalJobsTest, AJobAnotherRunnerStartedIsAliveAndItsUnreportedEndIsHandedOut) {
+  auto mine = make_jobs();
+  auto other = make_jobs();  // made before the job existed: it learns of it by asking
+  mine->start(shell("g/shared#1", "while [ ! -e go ]; do sleep 0.02; done"));
+  EXPECT_EQ(other->alive("g/shared#1"), 1);
+  touch(work_ / "go");
+  ASSERT_TRUE(eventually([&] { return other->alive("g/shared#1") == 0; }));
+  // Its runner has not reported it: the other runner hands the end out instead of losing it.
+  auto ends = wait_ends(*other, {"g/shared#1"});
+  ASSERT_EQ(ends.count("g/shared#1"), 1u);
+  EXPECT_EQ(ends["g/shared#1"].exit_code, 0);
+  other->acknowledge("g/shared#1");
+  // Reported once: the runner that started it does not hand it out again.
+  EXPECT_TRUE(eventually([&] { return mine->alive("g/shared#1") == 0; }));
+  EXPECT_TRUE(mine->reap().empty());
+}
+
+TEST_F(LocalJobsTest, OneRunnerAtATimeHoldsTheReservationOfAKey) {
+  auto mine = make_jobs();
+  auto other = make_jobs();
+  {
+    auto held = mine->reserve("g/r#1");
+    ASSERT_TRUE(held.has_value());
+    EXPECT_FALSE(other->reserve("g/r#1").has_value());
+    EXPECT_FALSE(mine->reserve("g/r#1").has_value());  // not twice in one process either
+    EXPECT_TRUE(other->reserve("g/another#1").has_value());
+  }
+  // Released with the reservation.
+  EXPECT_TRUE(other->reserve("g/r#1").has_value());
+}
+
+TEST_F(LocalJobsTest, TheReservationOfAKeyIsHeldAcrossProcesses) {
+  auto mine = make_jobs();
+  auto held = mine->reserve("g/x#1");
+  ASSERT_TRUE(held.has_value());
+  pid_t child = fork();
+  if (child == 0) {
+    LocalJobs other(registry_, kGraceMs, GK_SUPERVISE_PATH);
+    _exit(other.reserve("g/x#1").has_value() ? 1 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}

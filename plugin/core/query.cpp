@@ -1,11 +1,33 @@
 // Read-only views for hosts and people: goal status, the task tree, one task, the event log.
+#include <algorithm>
+
 #include "core/engine.hpp"
 #include "core/error.hpp"
 #include "core/json_util.hpp"
+#include "core/signal_match.hpp"
 
 namespace gk {
 
 namespace json = boost::json;
+
+namespace {
+
+// The types of a gate's leaves that no signal or poll has decided yet: ["human_approval"] says
+// that only a person can pass it now, whatever the gate's shape.
+json::array unresolved_types(const json::object &gate) {
+  json::array types;
+  const auto *config = gate.if_contains("config");
+  if (!config || !config->is_object()) return types;
+  const auto *parts = gate.if_contains("parts");
+  for (const GateLeaf &leaf : gate_leaves(config->as_object())) {
+    if (parts && parts->is_object() && parts->as_object().contains(leaf.path)) continue;
+    const auto *type = leaf.config->if_contains("type");
+    if (type && std::find(types.begin(), types.end(), *type) == types.end()) types.push_back(*type);
+  }
+  return types;
+}
+
+}  // namespace
 
 json::object Engine::status_json(const Goal &g) const {
   const Task &root = model_.tasks[g.root];
@@ -22,6 +44,7 @@ json::object Engine::status_json(const Goal &g) const {
     } else {
       a["gate"] = t.def->wait_for.contains("type") ? t.def->wait_for.at("type") : json::value();
       a["since_ms"] = t.gate.contains("activated_ms") ? t.gate.at("activated_ms") : json::value();
+      a["waits_for"] = unresolved_types(t.gate);
     }
     active.push_back(std::move(a));
   };
@@ -32,7 +55,8 @@ json::object Engine::status_json(const Goal &g) const {
   // Reviews and blocked tasks are rare; the walk is over the goal's tree only on request.
   for (TaskIndex i : subtree(g.root)) {
     const Task &t = model_.tasks[i];
-    if (!t.is_leaf()) continue;  // parents follow their children; the root only plans
+    // Parents follow their children; the root waits for a review of its own only for its plan.
+    if (!t.is_leaf() && !(i == g.root && g.spec == SpecPhase::awaiting_approval)) continue;
     if (t.status == Status::pending_review)
       review.push_back({{"task_id", t.id.empty() ? g.id : t.id}, {"title", t.def->title}});
     if (t.status == Status::blocked)

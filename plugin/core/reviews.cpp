@@ -55,13 +55,29 @@ void Engine::review(std::string_view ref, const json::object &decision) {
   });
 }
 
+// In spec mode the planner was asked for the goal's tasks: an approved plan replaces the tasks
+// the file declared (they stay in the file, for a start without spec mode); a rejected one goes,
+// and the declared tasks stay.
 void Engine::review_plan(Goal &g, bool approve, const std::string &feedback) {
   Task &root = model_.tasks[g.root];
   g.announce.erase(g.root);
   g.spec = SpecPhase::none;
   dirty(g);
+  std::vector<TaskIndex> keep, drop;
+  for (TaskIndex c : root.children) (model_.tasks[c].dynamic == approve ? keep : drop).push_back(c);
+  // Deleting a task deletes its subtree (foreign keys); the model is read again after the commit.
+  for (TaskIndex c : drop) store_.delete_task(model_.tasks[c]);
+  reload_after_commit_ = true;
+  root.children = keep;
+  root.counts = {};
+  for (size_t k = 0; k < keep.size(); ++k) {
+    Task &c = model_.tasks[keep[k]];
+    c.position = static_cast<int32_t>(k);
+    root.counts.add(c.status);
+    dirty(keep[k]);
+  }
   if (approve) {
-    event(g, &root, "plan_approved", {});
+    event(g, &root, "plan_approved", {{"replaced", static_cast<int64_t>(drop.size())}});
     g.state = GoalState::running;
     root.entered = false;
     set_status(g.root, root.counts.derive(), "plan approved");
@@ -69,13 +85,11 @@ void Engine::review_plan(Goal &g, bool approve, const std::string &feedback) {
     return;
   }
   event(g, &root, "plan_rejected", {{"feedback", feedback}});
-  // The plan's tasks go; the goal waits, stopped, for another start (which plans again).
-  for (TaskIndex c : root.children) store_.delete_task(model_.tasks[c]);
+  // The goal waits, stopped, for another start (which plans again, or runs the declared tasks).
   root.feedback = feedback;
   g.state = GoalState::stopped;
   set_status(g.root, Status::pending, "plan rejected");
   dirty(g.root);
-  reload_after_commit_ = true;
 }
 
 }  // namespace gk

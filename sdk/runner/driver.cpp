@@ -393,11 +393,18 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
       const json::object &a = av.as_object();
       if (a.contains("job_key")) {
         jobs_active = true;
-      } else if (str(a, "gate") == "human_approval") {
-        human_gates.push_back(str(a, "task_id"));
-      } else {
-        machine_gate = true;
+        continue;
       }
+      // What the gate still waits for: only people (human_approval leaves, of any compound)?
+      bool people_only = true;
+      const auto &waits = arr(a, "waits_for");
+      for (const auto &w : waits)
+        people_only = people_only && w.is_string() && w.as_string() == "human_approval";
+      if (waits.empty()) people_only = str(a, "gate") == "human_approval";
+      if (people_only)
+        human_gates.push_back(str(a, "task_id"));
+      else
+        machine_gate = true;
     }
     const auto &reviews = arr(g, "pending_review");
     const auto &blocked = arr(g, "blocked");
@@ -454,7 +461,8 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
                                  " awaits approval: goalkeeper signal --type human_approval "
                                  "--task " +
                                  id + "/" + t + " --status pass");
-    if (state == "paused" || state == "stopped")
+    // A plan that awaits approval pauses its goal; the way on is a review (announced above).
+    if ((state == "paused" || state == "stopped") && str(g, "spec") != "awaiting_approval")
       announce(id + "#" + state, "goal " + id + " is " + state + ": goalkeeper resume " + id);
   }
   return out;

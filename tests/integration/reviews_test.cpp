@@ -1,6 +1,8 @@
 // Reviews and spec mode (DESIGN.md "Reviews", "Spec mode").
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness.hpp"
 
 using namespace gktest;
@@ -96,7 +98,7 @@ TEST(Reviews, ReviewOfATaskNotInReviewIsAConflictAndChangesNothing) {
   EXPECT_EQ(h.review_status("g/nope", R"({"decision":"approve"})"), GK_ERR_NOT_FOUND);
 }
 
-TEST(Reviews, SpecModePlansThenWaitsForApprovalThenRunsThePlan) {
+TEST(Reviews, SpecModePlansThenWaitsForApprovalThenThePlanReplacesTheDeclaredTasks) {
   Host h;
   h.load(R"(
 version: 1
@@ -116,7 +118,33 @@ goals:
   ASSERT_EQ(Host::actions(s, "await_review").size(), 1u);
   EXPECT_TRUE(Host::run_keys(s).empty()) << "nothing runs before approval";
   h.review("g", R"({"decision":"approve"})");
-  EXPECT_EQ(Host::run_keys(h.step()), std::vector<std::string>{"g/seed#1"});
+  // The planner was asked for the goal's tasks: its plan runs, the declared task does not.
+  EXPECT_EQ(Host::run_keys(h.step()), std::vector<std::string>{"g/p1#1"});
+  char *out = nullptr;
+  EXPECT_EQ(gk_query(h.plugin, R"({"what":"task","goal_id":"g","task_id":"seed"})", &out),
+            GK_ERR_NOT_FOUND);
+  auto progress = h.goal_status("g").at("progress");
+  EXPECT_EQ(progress.at("total").as_int64(), 2);
+  h.started("g/p1#1");
+  h.finish("g/p1#1", 0);
+  EXPECT_EQ(Host::run_keys(h.step()), std::vector<std::string>{"g/p2#1"});
+  h.started("g/p2#1");
+  h.finish("g/p2#1", 0);
+  auto done = h.step();
+  ASSERT_EQ(Host::actions(done, "goal_finished").size(), 1u);
+  EXPECT_EQ(Host::actions(done, "goal_finished")[0].at("status").as_string(), "done");
+  auto kinds = h.event_kinds("g");
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "plan_approved"), 1);
+  // Loading the same file again (a crash, then the same command) changes nothing.
+  auto again = h.load(R"(
+version: 1
+goals:
+  - id: g
+    run: ["./planner"]
+    tasks:
+      - {id: seed}
+)");
+  EXPECT_FALSE(again.at("goals").as_array()[0].at("created").as_bool());
 }
 
 TEST(Reviews, SpecModeRejectDeletesThePlanAndLeavesTheGoalStopped) {
@@ -142,4 +170,7 @@ goals:
   EXPECT_EQ(gk_query(h.plugin, R"({"what":"task","goal_id":"g","task_id":"p1"})", &out),
             GK_ERR_NOT_FOUND);
   EXPECT_TRUE(Host::run_keys(h.step()).empty());
+  // The declared task stays: a start without spec mode runs it.
+  h.start("g");
+  EXPECT_EQ(Host::run_keys(h.step()), std::vector<std::string>{"g/seed#1"});
 }

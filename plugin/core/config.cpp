@@ -43,14 +43,18 @@ Config parse_config(std::string_view json) {
   if (!doc.is_object()) fail(Errc::invalid, "config: expected a JSON object");
   c.raw = doc.as_object();
   check_keys(c.raw,
-             {"state_path", "durability", "busy_timeout_ms", "limits", "github", "centaur",
-              "webhook", "signals", "jobs"},
+             {"state_path", "read_only", "durability", "busy_timeout_ms", "limits", "github",
+              "centaur", "webhook", "signals", "jobs"},
              "config");
   const auto &o = c.raw;
   if (const auto *v = o.if_contains("state_path")) {
     if (!v->is_string() || v->as_string().empty())
       fail(Errc::invalid, "config: state_path must be a non-empty string");
     c.state_path = v->as_string().c_str();
+  }
+  if (const auto *v = o.if_contains("read_only")) {
+    if (!v->is_bool()) fail(Errc::invalid, "config: read_only must be true or false");
+    c.read_only = v->as_bool();
   }
   if (const auto *v = o.if_contains("durability")) {
     if (!v->is_string() || (v->as_string() != "normal" && v->as_string() != "full"))

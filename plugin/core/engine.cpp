@@ -21,7 +21,15 @@ int64_t Engine::clock() const {
 Engine::Engine(Config config, HostHooks hooks)
     : config_(std::move(config)),
       hooks_(std::move(hooks)),
-      store_(config_.state_path, config_.durability_full, config_.busy_timeout_ms) {}
+      store_(config_.state_path, config_.durability_full, config_.busy_timeout_ms,
+             config_.read_only) {}
+
+void Engine::writable() const {
+  if (config_.read_only)
+    fail(Errc::conflict,
+         "the state " + config_.state_path +
+             " was opened read-only (\"read_only\": true): this call would change it");
+}
 
 void Engine::refresh() {
   if (store_.changed_by_others() || stale_) {

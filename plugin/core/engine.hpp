@@ -57,7 +57,8 @@ class Engine {
   // again from disk before the next call, so memory never disagrees with the file.
   template <class F>
   auto mutate(F &&f);
-  void refresh();  // re-read the model when another process changed the file
+  void refresh();         // re-read the model when another process changed the file
+  void writable() const;  // fails (conflict) on a read-only handle
   int64_t clock() const;
 
   // Model building (engine_index.cpp).
@@ -172,6 +173,7 @@ class Engine {
 
 template <class F>
 inline auto Engine::mutate(F &&f) {
+  writable();
   std::lock_guard lock(mutex_);
   sql::Transaction tx(store_.db());
   now_ = clock();

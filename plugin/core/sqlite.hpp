@@ -17,7 +17,8 @@ class Stmt;
 class Db {
  public:
   Db() = default;
-  Db(const std::string &path, int busy_timeout_ms);
+  // read_only: the file must exist and is never written (SQLITE_OPEN_READONLY).
+  Db(const std::string &path, int busy_timeout_ms, bool read_only = false);
   sqlite3 *get() const { return db_.get(); }
   void exec(const char *sql);
   Stmt prepare(std::string_view sql) const;

@@ -67,6 +67,7 @@ void Engine::run_due_timers() {
 }
 
 json::object Engine::step(const json::object &input) {
+  writable();
   check_keys(input, {"goal_id", "capacity", "time_budget_ms"}, "step input");
   auto only = opt_string(input, "goal_id", "step input");
   int64_t capacity = opt_int(input, "capacity", "step input").value_or(INT_MAX);

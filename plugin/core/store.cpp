@@ -102,19 +102,27 @@ boost::json::object parse_object(std::string_view text) {
 
 }  // namespace
 
-Store::Store(const std::string &path, bool durability_full, int busy_timeout_ms) {
+Store::Store(const std::string &path, bool durability_full, int busy_timeout_ms, bool read_only) {
   std::filesystem::path p(path);
-  if (p.has_parent_path()) {
+  if (read_only) {
     std::error_code ec;
-    std::filesystem::create_directories(p.parent_path(), ec);
-    if (ec)
-      fail(Errc::io, "cannot create the directory of state file '" + path + "': " + ec.message());
+    if (path != ":memory:" && !std::filesystem::is_regular_file(p, ec))
+      fail(Errc::not_found, "no state at " + path);
+    db_ = sql::Db(path, busy_timeout_ms, true);
+    check_schema();
+  } else {
+    if (p.has_parent_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(p.parent_path(), ec);
+      if (ec)
+        fail(Errc::io, "cannot create the directory of state file '" + path + "': " + ec.message());
+    }
+    db_ = sql::Db(path, busy_timeout_ms);
+    db_.exec("PRAGMA journal_mode=WAL");
+    db_.exec(durability_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    db_.exec("PRAGMA foreign_keys=ON");
+    migrate();
   }
-  db_ = sql::Db(path, busy_timeout_ms);
-  db_.exec("PRAGMA journal_mode=WAL");
-  db_.exec(durability_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-  db_.exec("PRAGMA foreign_keys=ON");
-  migrate();
   data_version_stmt_ = db_.prepare("PRAGMA data_version");
   update_task_ = db_.prepare(
       "UPDATE tasks SET status=?2, job=?3, pinned=?4, review_announced=?5, attempt=?6, "
@@ -146,6 +154,22 @@ void Store::migrate() {
     db_.prepare("INSERT INTO schema_version(version) VALUES(?1)").bind(1, kSchemaVersion).run();
   }
   tx.commit();
+}
+
+void Store::check_schema() {
+  int version = 0;
+  try {
+    auto q = db_.prepare("SELECT version FROM schema_version");
+    version = q.step() ? static_cast<int>(q.int64(0)) : 0;
+  } catch (const Error &) {
+    fail(Errc::io, "state file: not a goalkeeper state (it has no schema version)");
+  }
+  if (version != kSchemaVersion)
+    fail(Errc::version,
+         "state file has schema version " + std::to_string(version) +
+             "; this plugin reads version " + std::to_string(kSchemaVersion) +
+             (version < kSchemaVersion ? " (a command that writes to the state upgrades it)"
+                                       : " (upgrade goalkeeper)"));
 }
 
 bool Store::changed_by_others() {

@@ -13,7 +13,9 @@ namespace gk {
 
 class Store {
  public:
-  Store(const std::string &path, bool durability_full, int busy_timeout_ms);
+  // read_only: the state must exist (else Errc::not_found, "no state at PATH"); nothing is
+  // created, migrated or written.
+  Store(const std::string &path, bool durability_full, int busy_timeout_ms, bool read_only);
 
   sql::Db &db() { return db_; }
 
@@ -49,6 +51,7 @@ class Store {
 
  private:
   void migrate();
+  void check_schema();  // read-only: the schema must be the one this plugin writes
 
   sql::Db db_;
   int64_t data_version_ = -1;

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "formats.hpp"
 #include "state.hpp"
+#include "text_width.hpp"
 
 namespace gk::runner {
 
@@ -15,7 +16,7 @@ void say(const Args &args, json::object fields, const std::string &text) {
   if (args.has("json"))
     std::cout << json::serialize(fields) << '\n';
   else
-    std::cout << text << '\n';
+    std::cout << shown_lines(text) << '\n';
 }
 
 int cmd_signal(const Args &args) {
@@ -40,12 +41,12 @@ int cmd_signal(const Args &args) {
     artifacts[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   if (!artifacts.empty()) sig["artifacts"] = artifacts;
-  goalkeeper::Handle state = open_state(args);
+  goalkeeper::Handle state = open_state(args, nullptr, Access::existing);
   json::object result = parse_answer(state.signal(json::serialize(sig))).as_object();
   if (args.has("json")) {
     std::cout << json::serialize(result) << '\n';
   } else {
-    std::cout << json_str(result, "message") << '\n';
+    std::cout << shown(json_str(result, "message")) << '\n';
     if (const auto *m = result.if_contains("matched"); m && m->is_array())
       for (const auto &t : m->as_array())
         std::cout << "  " << json_str(t.as_object(), "goal_id") << "/"
@@ -68,7 +69,7 @@ int cmd_decide(const Args &args) {
         throw UsageError("reject needs --feedback TEXT: what the agent should change");
       decision["feedback"] = *feedback;
     }
-    goalkeeper::Handle state = open_state(args);
+    goalkeeper::Handle state = open_state(args, nullptr, Access::existing);
     state.review(target, json::serialize(decision));
     say(args, {{"task", target}, {"decision", c}},
         (c == "approve" ? "approved " : "rejected ") + target +
@@ -76,7 +77,7 @@ int cmd_decide(const Args &args) {
     return 0;
   }
   if (c == "pause" || c == "resume" || c == "stop") {
-    goalkeeper::Handle state = open_state(args);
+    goalkeeper::Handle state = open_state(args, nullptr, Access::existing);
     state.control(target, c);
     std::string what =
         c == "pause"    ? "paused " + target + ": running jobs finish, nothing new starts"

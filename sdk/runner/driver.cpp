@@ -7,6 +7,7 @@
 
 #include "plugin_locator.hpp"
 #include "state.hpp"
+#include "text_width.hpp"
 
 namespace gk::runner {
 
@@ -280,7 +281,7 @@ void Driver::run_job(const json::object &a) {
   } catch (const std::exception &e) {
     return start_failed(e.what());
   }
-  running_[key] = JobLine{key, title, attached ? since(key) : Clock::now()};
+  running_[key] = JobLine{key, shown(title), attached ? since(key) : Clock::now()};
   ++started_count_;
   std::string where = pinned ? "pinned" : spec.workdir.string();
   view_.note("started",
@@ -289,7 +290,7 @@ void Driver::run_job(const json::object &a) {
               {"session", pinned ? "pinned" : "spawned"},
               {"workspace", spec.workdir.string()},
               {"reattached", attached}},
-             (attached ? "attached " : "started  ") + key + "  " + title +
+             (attached ? "attached " : "started  ") + key + "  " + shown(title) +
                  (pinned ? "" : "  [" + where + "]"));
   job_event(key, {{"type", "started"}});
 }
@@ -339,7 +340,7 @@ void Driver::await_review(const json::object &a) {
   }
   announced_.insert(ref);
   view_.note("review", {{"task", ref}, {"kind", kind}, {"title", str(a, "title")}},
-             "review   " + ref + " (" + kind + "): " + str(a, "title") +
+             "review   " + ref + " (" + kind + "): " + shown(str(a, "title")) +
                  "\n         goalkeeper approve " + ref + "   or   goalkeeper reject " + ref +
                  " --feedback TEXT");
 }
@@ -353,10 +354,15 @@ void Driver::goal_finished(const json::object &a) {
   if (goals_[goal].total > 0 && status == "done") goals_[goal].done = goals_[goal].total;
   std::string cleanup;
   if (status == "done") cleanup = workspaces_.remove_goal(goal);
-  view_.note(
-      status == "failed" ? "goal_failed" : "goal_done", {{"goal_id", goal}, {"status", status}},
-      "goal " + goal + " " + status +
-          (status == "failed" ? " (worktrees kept in .goalkeeper/worktrees/" + goal + ")" : ""));
+  // Where a failed goal's sessions worked, when it had any: kept to look at.
+  std::string kept;
+  std::error_code ec;
+  for (const fs::path &dir : {layout_.worktrees() / goal, layout_.sessions() / goal})
+    if (status == "failed" && kept.empty() && fs::is_directory(dir, ec) && !fs::is_empty(dir, ec))
+      kept = " (its sessions' folders are kept in " +
+             fs::relative(dir, layout_.root.parent_path(), ec).string() + ")";
+  view_.note(status == "failed" ? "goal_failed" : "goal_done",
+             {{"goal_id", goal}, {"status", status}}, "goal " + goal + " " + status + kept);
   if (!cleanup.empty()) view_.note("warning", {{"message", cleanup}}, "warning: " + cleanup);
 }
 
@@ -453,7 +459,7 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
     }
     for (const auto &bv : blocked) {
       std::string ref = id + "/" + str(bv.as_object(), "task_id");
-      announce(ref + "#blocked", "blocked  " + ref + ": " + str(bv.as_object(), "reason") +
+      announce(ref + "#blocked", "blocked  " + ref + ": " + shown(str(bv.as_object(), "reason")) +
                                      "  (fix it, then: goalkeeper resume " + id + ")");
     }
     for (const auto &t : human_gates)

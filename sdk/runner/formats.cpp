@@ -5,6 +5,7 @@
 #include <ctime>
 #include <functional>
 
+#include "text_width.hpp"
 #include "view.hpp"
 
 namespace gk::runner {
@@ -80,13 +81,13 @@ std::string render_status(const json::object &status, int64_t now_ms, bool color
     }
     out += paint(id, st, color) + "  " + (state == "finished" ? st : state + " (" + st + ")") +
            "  " + progress_bar(done, total, 20);
-    std::string title = json_str(g, "title");
+    std::string title = shown(json_str(g, "title"));
     if (!title.empty() && title != id) out += "  " + title;
     if (g.contains("spec")) out += "  [spec: " + json_str(g, "spec") + "]";
     out += "\n";
     for (const auto &av : arr(g, "active")) {
       const json::object &a = av.as_object();
-      std::string line = "  active   " + json_str(a, "task_id");
+      std::string line = "  active   " + shown(json_str(a, "task_id"));
       if (a.contains("job_key"))
         line += "  " + json_str(a, "job_key") + "  " + json_str(a, "session") + " " +
                 json_str(a, "job");
@@ -99,12 +100,12 @@ std::string render_status(const json::object &status, int64_t now_ms, bool color
     for (const auto &rv : arr(g, "pending_review")) {
       std::string t = json_str(rv.as_object(), "task_id");
       std::string ref = t == id ? id : id + "/" + t;
-      out += "  review   " + t + "  " + json_str(rv.as_object(), "title") +
+      out += "  review   " + t + "  " + shown(json_str(rv.as_object(), "title")) +
              "  -> goalkeeper approve " + ref + "\n";
     }
     for (const auto &bv : arr(g, "blocked"))
       out += "  blocked  " + json_str(bv.as_object(), "task_id") + "  " +
-             json_str(bv.as_object(), "reason") + "\n";
+             shown(json_str(bv.as_object(), "reason")) + "\n";
   }
   return out;
 }
@@ -123,10 +124,10 @@ std::string render_tree(const json::object &tree, bool color) {
     const json::object &n = *it.node;
     std::string st = json_str(n, "status");
     std::string line = it.indent + node_id(n) + "  " + paint("[" + st + "]", st, color);
-    std::string title = json_str(n, "title");
+    std::string title = shown(json_str(n, "title"));
     if (!title.empty()) line += "  " + title;
     if (n.contains("job_key")) line += "  (" + json_str(n, "job_key") + ")";
-    if (n.contains("reason")) line += "  - " + json_str(n, "reason");
+    if (n.contains("reason")) line += "  - " + shown(json_str(n, "reason"));
     out += line + "\n";
     const auto &kids = arr(n, "children");
     for (size_t k = kids.size(); k-- > 0;) work.push_back({&kids[k].as_object(), it.indent + "  "});
@@ -231,7 +232,7 @@ std::string render_event(const json::object &e) {
   if (const auto *d = e.if_contains("data");
       d && !(d->is_object() && d->as_object().empty()) && !d->is_null())
     line += "  " + json::serialize(*d);
-  return line;
+  return shown(line);
 }
 
 }  // namespace gk::runner

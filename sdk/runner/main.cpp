@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "text_width.hpp"
 
 namespace gk::runner {
 
@@ -57,6 +58,16 @@ int main(int argc, char **argv) {
     std::cout << general_help();
     return 2;
   }
+  // `goalkeeper help [COMMAND]` is `goalkeeper [COMMAND] --help`, as git and gh have it.
+  if (!words.empty() && words[0] == "help") {
+    if (words.size() > 1 && !find_command(words[1])) {
+      std::cerr << "goalkeeper: unknown command '" << shown(words[1])
+                << "' (see goalkeeper --help)\n";
+      return 2;
+    }
+    words.erase(words.begin());
+    words.push_back("--help");
+  }
   try {
     Args args = parse_args(words);
     if (args.help || args.command.empty()) {
@@ -66,13 +77,13 @@ int main(int argc, char **argv) {
     }
     return dispatch(args);
   } catch (const UsageError &e) {
-    std::cerr << "goalkeeper: " << e.what() << '\n';
+    std::cerr << "goalkeeper: " << shown_lines(e.what()) << '\n';
     return 2;
   } catch (const goalkeeper::Error &e) {
-    std::cerr << "goalkeeper: " << e.what() << '\n';
+    std::cerr << "goalkeeper: " << shown_lines(e.what()) << '\n';
     return 2;
   } catch (const std::exception &e) {
-    std::cerr << "goalkeeper: " << e.what() << '\n';
+    std::cerr << "goalkeeper: " << shown_lines(e.what()) << '\n';
     return 2;
   }
 }

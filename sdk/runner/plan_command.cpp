@@ -11,6 +11,7 @@
 #include "goal_text.hpp"
 #include "layout.hpp"
 #include "state.hpp"
+#include "text_width.hpp"
 
 namespace gk::runner {
 
@@ -175,7 +176,7 @@ void print_tree(const Node &n, int depth, std::string &out) {
   std::string name = std::string(static_cast<size_t>(depth) * 2, ' ') + n.id;
   name.resize(std::max<size_t>(name.size() + 2, 24), ' ');
   std::string line = left + name + marks(n);
-  std::string title = json_str(*n.task, "title");
+  std::string title = shown(json_str(*n.task, "title"));
   if (!title.empty() && title != n.id) line += "  " + title;
   out += line + "\n";
   for (const auto &k : n.kids) print_tree(k, depth + 1, out);
@@ -197,7 +198,7 @@ size_t count_tasks(const Node &n) {
 int cmd_validate(const Args &args) {
   const std::string file = args.positional.at(0);
   std::string text = read_goal_text(file);
-  goalkeeper::Handle state = open_state(args, nullptr, true);
+  goalkeeper::Handle state = open_state(args, nullptr, Access::in_memory);
   json::object result = parse_answer(state.load(text, file)).as_object();
   const auto &goals = result.at("goals").as_array();
   int64_t tasks = 0;
@@ -218,7 +219,7 @@ int cmd_validate(const Args &args) {
 int cmd_plan(const Args &args) {
   const std::string file = args.positional.at(0);
   std::string text = read_goal_text(file);
-  goalkeeper::Handle state = open_state(args, nullptr, true);
+  goalkeeper::Handle state = open_state(args, nullptr, Access::in_memory);
   json::object result = parse_answer(state.load(text, file)).as_object();
   Extras extras = read_extras(text);
   std::string out;
@@ -231,7 +232,7 @@ int cmd_plan(const Args &args) {
     schedule(root, 0);
     std::map<int, std::vector<const Node *>> waves;
     collect_waves(root, waves);
-    std::string title = json_str(tree_root(tree), "title");
+    std::string title = shown(json_str(tree_root(tree), "title"));
     out += "goal " + id + (title.empty() || title == id ? "" : ": " + title) + "  (" +
            std::to_string(count_tasks(root)) + " tasks, " + std::to_string(waves.size()) +
            " waves)\n";
@@ -260,7 +261,7 @@ int cmd_plan(const Args &args) {
   if (args.has("json"))
     std::cout << json::serialize(json::object{{"file", file}, {"goals", std::move(plans)}}) << '\n';
   else
-    std::cout << out;
+    std::cout << shown_lines(out);
   return 0;
 }
 

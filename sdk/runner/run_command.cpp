@@ -17,7 +17,11 @@ namespace fs = std::filesystem;
 // Loads the goal file and returns the ids of its goals (or only --goal, which must be one).
 std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string &file,
                                     const Args &args) {
-  const std::string text = read_goal_text(file);
+  return load_goals(state, file, read_goal_text(file), args);
+}
+
+std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string &file,
+                                    const std::string &text, const Args &args) {
   json::value result = parse_answer(state.load(text, file));
   std::vector<std::string> ids;
   for (const auto &g : result.at("goals").as_array()) ids.emplace_back(g.at("goal_id").as_string());
@@ -76,11 +80,19 @@ void summary(View &view, const std::map<std::string, GoalOutcome> &outcomes, int
 
 }  // namespace
 
+// Options are checked before the files they come with are read.
+void check_options(const Args &args) {
+  if (auto n = args.get("jobs")) parse_count("jobs", *n, 1);
+}
+
 int cmd_run(const Args &args) {
   install_interrupt_handler();
-  Session s(args);
+  check_options(args);
+  const std::string file = args.positional.at(0);
+  const std::string text = read_goal_text(file);
+  Session s(args, file, text);
   const bool spec = args.has("spec");
-  std::vector<std::string> ids = load_goals(s.state, args.positional.at(0), args);
+  std::vector<std::string> ids = load_goals(s.state, file, text, args);
   start_goals(s.state, ids, spec);
   std::set<std::string> ours(ids.begin(), ids.end());
   Driver &d = *s.driver;
@@ -118,10 +130,13 @@ int cmd_run(const Args &args) {
 }
 
 int cmd_step(const Args &args) {
-  Session s(args);
+  check_options(args);
+  const std::string file = args.positional.empty() ? std::string() : args.positional[0];
+  const std::string text = file.empty() ? std::string() : read_goal_text(file);
+  Session s(args, file, text);
   std::set<std::string> ours;
-  if (!args.positional.empty()) {
-    std::vector<std::string> ids = load_goals(s.state, args.positional[0], args);
+  if (!file.empty()) {
+    std::vector<std::string> ids = load_goals(s.state, file, text, args);
     start_goals(s.state, ids, args.has("spec"));
     ours.insert(ids.begin(), ids.end());
   } else if (auto g = args.get("goal")) {

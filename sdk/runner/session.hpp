@@ -17,12 +17,17 @@ namespace gk::runner {
 // Loads the goal file and returns the ids of its goals (or only --goal, which must be one).
 std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string &file,
                                     const Args &args);
+// The same with the file's text already read (read_goal_text).
+std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string &file,
+                                    const std::string &text, const Args &args);
 
 void start_goals(goalkeeper::Handle &state, const std::vector<std::string> &ids, bool spec);
 
 struct Session {
-  explicit Session(const Args &args)
-      : layout(fs::current_path()),
+  // file and text: the goal file the command loads ("" for none), checked with the configuration
+  // before anything is created (check_before_writing).
+  explicit Session(const Args &args, const std::string &file = {}, const std::string &text = {})
+      : layout((check_before_writing(args, file, text), fs::current_path())),
         jobs((layout.ensure(), layout.registry())),
         bridge(jobs, layout, args.has("verbose")),
         state(open_state(args, bridge.host())),

@@ -127,14 +127,45 @@ json::value parse_answer(const std::string &text) {
   return json::parse(text, {}, options);
 }
 
-goalkeeper::Handle open_state(const Args &args, const gk_host *host, bool in_memory) {
-  json::object config = open_config(args, in_memory);
+void check_before_writing(const Args &args, const std::string &file, const std::string &text) {
+  const json::object config = open_config(args, false);
+  std::error_code ec;
+  const bool fresh = !fs::exists(state_path_of(config), ec) ||
+                     !fs::is_directory(fs::current_path() / ".goalkeeper", ec);
+  const auto only = args.get("goal");
+  if (!fresh && !(only && !file.empty())) return;
+  goalkeeper::Handle memory = open_state(args, nullptr, Access::in_memory);
+  if (file.empty()) return;
+  json::value result = parse_answer(memory.load(text, file));
+  if (!only) return;
+  std::string names;
+  for (const auto &g : result.at("goals").as_array()) {
+    if (g.at("goal_id").as_string() == *only) return;
+    names += (names.empty() ? "" : ", ") + std::string(g.at("goal_id").as_string());
+  }
+  throw UsageError("--goal " + *only + ": " + file + " has no such goal (it has " + names + ")");
+}
+
+goalkeeper::Handle open_state(const Args &args, const gk_host *host, Access access) {
+  json::object config = open_config(args, access == Access::in_memory);
+  // The plugin first: a wrong --plugin is said even where there is no state yet.
   goalkeeper::Plugin plugin = load_plugin(args.get("plugin"));
+  const std::string path = state_path_of(config);
+  std::error_code ec;
+  const bool exists = path == ":memory:" || fs::exists(path, ec);
+  if (access == Access::existing && !exists)
+    throw UsageError("no state at " + path +
+                     ": nothing to act on (run a goal file first, or name the state with --state)");
+  if (access == Access::read_only) {
+    if (!exists) throw NoState(path);
+    config["read_only"] = true;
+  }
   try {
     return goalkeeper::Handle(plugin, json::serialize(config), host);
   } catch (const goalkeeper::Error &e) {
-    throw goalkeeper::Error(e.status(),
-                            "cannot open the state " + state_path_of(config) + ": " + e.what());
+    if (e.status() == GK_ERR_NOT_FOUND && access == Access::read_only) throw NoState(path);
+    if (e.status() == GK_ERR_INVALID) throw;  // the configuration: the message names the key
+    throw goalkeeper::Error(e.status(), "cannot open the state " + path + ": " + e.what());
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,35 @@ std::string state_path_of(const boost::json::object &config);
 // Boost.JSON's default limit of 32 allows; this takes whatever the plugin writes.
 boost::json::value parse_answer(const std::string &text);
 
-// Loads the plugin and opens the state. Errors carry what went wrong and where.
+// How a command uses the state.
+enum class Access {
+  create,     // run, step, serve: the state is made when missing
+  existing,   // approve, signal, pause, ...: acting on nothing is an error, and creates nothing
+  read_only,  // status, events: a missing state is "no state at PATH", not an error
+  in_memory,  // validate, plan: nothing on disk
+};
+
+// open_state(Access::read_only) when there is no state: the command says so and exits 0.
+class NoState : public std::runtime_error {
+ public:
+  explicit NoState(const std::string &path)
+      : std::runtime_error("no state at " + path), path_(path) {}
+  const std::string &path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Before a command that writes (run, step, serve) creates anything: where nothing exists yet to
+// write into (no state file, or no .goalkeeper folder here), or --goal must name a goal of the
+// file, the configuration and the goal file (text, when the command has one) are checked in a
+// state in memory, so that a bad file, a bad configuration or a wrong --goal writes nothing.
+// Elsewhere gk_load itself writes nothing when it fails. Throws what opening or loading throws.
+void check_before_writing(const Args &args, const std::string &file, const std::string &text);
+
+// Loads the plugin and opens the state. Errors carry what went wrong and where; a configuration
+// the plugin refuses is reported as the plugin says it, naming the key.
 goalkeeper::Handle open_state(const Args &args, const gk_host *host = nullptr,
-                              bool in_memory = false);
+                              Access access = Access::create);
 
 }  // namespace gk::runner

@@ -3,6 +3,8 @@
 #include <locale.h>
 #include <wchar.h>
 
+#include <cstdio>
+
 namespace gk::runner {
 
 namespace {
@@ -68,6 +70,65 @@ std::string fit_columns(std::string_view text, size_t columns) {
     i += length;
   }
   return out;
+}
+
+namespace {
+
+std::string escaped(std::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    size_t length = 1;
+    const char32_t c = decode(text, i, length);
+    if (c == 0xfffd && length == 1) {
+      out += "\xef\xbf\xbd";  // U+FFFD for a byte that is not UTF-8
+    } else if (c == '\n' && keep_newlines) {
+      out += '\n';
+    } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+      char buf[8];
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c == 0x1b)
+        out += "\\e";
+      else {
+        std::snprintf(buf, sizeof buf, c < 0x80 ? "\\x%02x" : "\\u%04x", static_cast<unsigned>(c));
+        out += buf;
+      }
+    } else {
+      out.append(text.substr(i, length));
+    }
+    i += length;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    size_t length = 1;
+    const char32_t c = decode(text, i, length);
+    if (c == 0xfffd && length == 1)
+      out += "\xef\xbf\xbd";
+    else
+      out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
+std::string shown(std::string_view text) {
+  return escaped(text, false);
+}
+
+std::string shown_lines(std::string_view text) {
+  return escaped(text, true);
 }
 
 }  // namespace gk::runner

@@ -65,7 +65,7 @@ class JsonView : public View {
 class PlainView : public View {
  public:
   void note(const std::string &, json::object, const std::string &text) override {
-    std::cout << text << '\n' << std::flush;
+    std::cout << shown_lines(text) << '\n' << std::flush;
   }
 };
 
@@ -76,7 +76,7 @@ class LiveView : public View {
 
   void note(const std::string &kind, json::object, const std::string &text) override {
     erase();
-    std::string colored = text;
+    std::string colored = shown_lines(text);
     if (color_) {
       const char *c =
           kind == "finished" || kind == "goal_done" ? "\x1b[32m"
@@ -84,7 +84,7 @@ class LiveView : public View {
               ? "\x1b[31m"
           : kind == "review" || kind == "waiting" ? "\x1b[33m"
                                                   : "";
-      if (*c) colored = std::string(c) + text + "\x1b[0m";
+      if (*c) colored = std::string(c) + colored + "\x1b[0m";
     }
     std::cout << colored << '\n' << std::flush;
     last_draw_ = {};  // the block comes back at the next refresh, with the current picture

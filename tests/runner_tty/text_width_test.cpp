@@ -51,5 +51,27 @@ TEST(TextWidth, BytesThatAreNotUtf8BecomeQuestionMarks) {
   EXPECT_EQ(fit_columns("\xef\xbf\xbd", 20), "\xef\xbf\xbd");  // U+FFFD itself is fine
 }
 
+TEST(ShownText, ControlCharactersBecomeVisibleEscapes) {
+  EXPECT_EQ(shown("a\x1b]0;title\x07"
+                  "b"),
+            "a\\e]0;title\\x07b");
+  EXPECT_EQ(shown("line\rfake\nnext\ttab"), "line\\rfake\\nnext\\ttab");
+  EXPECT_EQ(shown("del\x7f"), "del\\x7f");
+  EXPECT_EQ(shown("csi\xc2\x9b"
+                  "2J"),
+            "csi\\u009b2J");                                                 // C1 CSI, as UTF-8
+  EXPECT_EQ(shown("caf\xc3\xa9 \xe6\x97\xa5"), "caf\xc3\xa9 \xe6\x97\xa5");  // text stays
+}
+
+TEST(ShownText, ShownLinesKeepsOnlyNewlines) {
+  EXPECT_EQ(shown_lines("one\ntwo\x1b[2J\r"), "one\ntwo\\e[2J\\r");
+}
+
+TEST(ShownText, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  EXPECT_EQ(valid_utf8("ok\xff\xc3"), "ok\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(shown("\xe9t\xe9"), "\xef\xbf\xbdt\xef\xbf\xbd");
+  EXPECT_EQ(valid_utf8("\xef\xbf\xbd"), "\xef\xbf\xbd");  // a real U+FFFD stays one
+}
+
 }  // namespace
 }  // namespace gk::runner

@@ -75,7 +75,7 @@ extern "C" {
 
 /* The ABI this header describes. Compare with gk_abi_version() at run time. */
 #define GK_ABI_VERSION_MAJOR 1
-#define GK_ABI_VERSION_MINOR 0
+#define GK_ABI_VERSION_MINOR 1
 #define GK_ABI_VERSION ((GK_ABI_VERSION_MAJOR << 16) | GK_ABI_VERSION_MINOR)
 
 /*
@@ -187,9 +187,24 @@ typedef struct gk_plugin gk_plugin;
 **              not outlive the call, but ctx and the callbacks must stay valid until gk_close().
 ** config_json: NULL or "" means all defaults. Every key is optional:
 **     {"state_path": ".goalkeeper/state.db",            relative to the working directory
+**      "read_only": false,                              (1.1) true: open an existing state
+**                                                       only to read it (gk_query): nothing
+**                                                       is created or written, a missing file
+**                                                       is GK_ERR_NOT_FOUND ("no state at
+**                                                       PATH"), and every call that would
+**                                                       change the state is GK_ERR_CONFLICT
 **      "durability": "normal",                          "normal" | "full" (SQLite synchronous)
-**      "busy_timeout_ms": 5000,                         wait for another process's lock
-**      "limits": {"max_parallel": 8, "lease_s": 300, "max_reclaims": 3},
+**      "busy_timeout_ms": 5000,                         wait for another process's lock,
+**                                                       0..3600000
+**      "limits": {"max_parallel": 8,                    spawned jobs at once, 1..1000000
+**                 "lease_s": 300,                       1..31536000 (a year)
+**                 "max_reclaims": 3,                    0..1000
+**                 "max_start_failures": 3,              1..1000
+**                 "start_backoff_ms": 2000,             0..86400000
+**                 "idle_step_ms": 1000,                 1..3600000
+**                 "max_result_bytes": 1048576},         (1.1) 1024..1073741824: a job result
+**                                                       (summary, artifacts, subtasks) larger
+**                                                       than this fails its attempt
 **      "github": {"api_url": "https://api.github.com",
 **                 "graphql_url": "https://api.github.com/graphql",
 **                 "token_env": "GITHUB_TOKEN", "poll_s": {"gh_ci": 30, "gh_review": 60}},
@@ -197,15 +212,18 @@ typedef struct gk_plugin gk_plugin;
 **      "webhook": {"secret_env": "GK_WEBHOOK_SECRET",
 **                  "reconcile_s": 600,                  quiet gates of a repository whose
 **                                                       deliveries arrive are polled this often;
-**                                                       0 = at the checker's own pace
+**                                                       0 = at the checker's own pace;
+**                                                       0..31536000
 **                  "coalesce_ms": 1000},                one read confirms the deliveries of
-**                                                       this window
+**                                                       this window; 0..3600000
 **      "signals": {"token_env": "GK_SIGNAL_TOKEN"}}
 **     Keys ending in _env name environment variables; their values (tokens, secrets) are read
 **     from the environment and never stored in the state, events, logs or error messages.
+**     An integer outside its range is GK_ERR_INVALID naming the key and the range.
 **
-** Returns GK_OK; GK_ERR_INVALID (out is NULL, bad config); GK_ERR_VERSION (host->size smaller
-** than the version 1.0 gk_host, or a state file written by a newer, incompatible plugin);
+** Returns GK_OK; GK_ERR_INVALID (out is NULL, bad config); GK_ERR_NOT_FOUND (read_only and no
+** file); GK_ERR_VERSION (host->size smaller than the version 1.0 gk_host, or a state file
+** written by a newer, incompatible plugin; read_only and a state of an older schema);
 ** GK_ERR_IO (the file cannot be created or opened); GK_ERR_BUSY.
 */
 GK_API int gk_open(const gk_host *host, const char *config_json, gk_plugin **out);
@@ -225,7 +243,9 @@ GK_API void gk_close(gk_plugin *p);
 ** Validates a goal file (YAML, `version: 1`) and stores its goals. All or nothing: if anything
 ** is wrong, nothing is written.
 **
-** yaml:        the file's text. Required.
+** yaml:        the file's text. Required. A file that holds a NUL byte cannot be passed whole:
+**              refuse it before calling (the reference host says where the byte is). Bytes that
+**              are not UTF-8 are GK_ERR_INVALID with their line and column.
 ** source_name: the name used in messages and stored with the goals, e.g. "pipelines/fix.yaml".
 **              NULL means "<input>".
 ** result_json: receives, for each goal of the file, whether it was created:
@@ -234,7 +254,9 @@ GK_API void gk_close(gk_plugin *p);
 **     held the same definition: nothing changed, so loading a file again after a crash is safe.
 **
 ** Returns GK_OK; GK_ERR_INVALID (YAML syntax, unknown keys, wrong types, duplicate ids, dangling
-** or cyclic needs, bad templates; the message starts with "source:line:column: "); GK_ERR_CONFLICT
+** or cyclic needs, bad templates, a template that puts a task's artifacts or summary into `run`
+** or reads a task that does not finish first, nesting past the limits; the message starts with
+** "source:line:column: "); GK_ERR_CONFLICT
 ** (a goal already in the state has a different definition; the message names the goal and the
 ** first difference); GK_ERR_IO; GK_ERR_BUSY.
 */
@@ -247,7 +269,8 @@ GK_API int gk_load(gk_plugin *p, const char *yaml, const char *source_name, char
 ** options_json: NULL or "" for none. {"spec": true} starts in spec mode: the goal's first job
 **               decomposes it, the subtasks it returns become the goal's children, and the goal
 **               waits in pending_review (an await_review action) until gk_review() approves them
-**               (they run) or rejects them (they are deleted; the goal is left pending, stopped).
+**               (they replace the tasks the file declared, and run) or rejects them (they are
+**               deleted and the declared tasks stay; the goal is left pending, stopped).
 **
 ** Starting a goal that is already running (or paused) is a no-op that returns GK_OK, so a host
 ** may run the same goal file again after a crash.
@@ -339,15 +362,21 @@ GK_API int gk_step(gk_plugin *p, const char *input_json, char **actions_json);
 **     {"type":"started"}                           optional "pid": 1234; the job is running
 **                                                  and is never offered again
 **     {"type":"start_failed","reason":"..."}       the task goes back to pending with backoff,
-**                                                  and is blocked after repeated failures
+**                                                  and is blocked after repeated failures;
+**                                                  ignored once "started" was reported (another
+**                                                  host of the state started it)
 **     {"type":"heartbeat"}                         extends the job's lease
 **     {"type":"finished","exit_code":0,"result":{...}}
 **     {"type":"finished","exit_code":0,"result_file":"/path/result.json"}
 **         The result (optional, given inline or as a file the plugin reads) is
 **         {"status":"done|blocked|failed","summary":"...","artifacts":{...},"subtasks":[...]}.
 **         Without a result, exit code 0 is done and anything else failed; a non-zero exit code
-**         is never done. A result file that is missing or empty counts as no result; one that
-**         is not a JSON object fails the attempt, with that as the reason.
+**         is never done. A result file that is missing or empty counts as no result. The job
+**         has run, so a result the plugin cannot use is never an error of the call: one that is
+**         not a JSON object, has a key of the wrong type (summary not a string, artifacts not an
+**         object, subtasks not an array), an unknown status, or is larger than
+**         limits.max_result_bytes fails the attempt, once, with what was wrong as the reason
+**         (the retry rule applies as to any failure).
 **
 ** Late results are applied by job_key against the durable state: an event for a superseded
 ** attempt, a stopped goal, or a job that already finished is recorded as an event, ignored, and
@@ -441,7 +470,11 @@ GK_API int gk_webhook(gk_plugin *p, const char *headers_json, const char *body, 
 **
 ** query_json, one of:
 **   {"what":"status"}                      every goal; add "goal_id" for one:
-**       {"goals":[{"goal_id":"G","title":"...","state":"running","progress":{"done":3,"total":7}}]}
+**       {"goals":[{"goal_id":"G","title":"...","state":"running","progress":{"done":3,"total":7},
+**                  "active":[...],"pending_review":[...],"blocked":[...]}]}
+**       Each active gate names the types of the parts still undecided (1.1), e.g.
+**       {"task_id":"sign","gate":"compound","waits_for":["human_approval"]}: a gate whose
+**       waits_for holds only human_approval waits on a person, whatever its shape.
 **   {"what":"tree","goal_id":"G"}          the goal's task tree in run order, each task with
 **                                          its status, stage, policy and order keys:
 **       {"goal_id":"G","state":"running","status":"active","tree":{"task_id":"G",

@@ -265,19 +265,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     ++server_->served;
     bool keep = msg.keep_alive() && !server_->stopping;
-    send(std::move(res), msg.version(), keep, false);
+    send(std::move(res), msg.version(), keep, false, msg.method() == bhttp::verb::head);
   }
 
-  void send(Response res, unsigned version, bool keep_alive, bool linger) {
+  // head: the answer to a HEAD request, whatever its status: the headers GET would get, with the
+  // Content-Length of its body, and no byte of that body (the client reads none, so any byte sent
+  // would be taken for the start of the next answer on the connection).
+  void send(Response res, unsigned version, bool keep_alive, bool linger, bool head) {
     phase_ = Phase::writing;
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(res.status), version);
     out->set(bhttp::field::server, "goalkeeper");
     if (!res.content_type.empty()) out->set(bhttp::field::content_type, res.content_type);
     for (auto &[k, v] : res.headers) out->set(k, v);
-    out->body() = std::move(res.body);
     out->keep_alive(keep_alive);
-    out->prepare_payload();
+    if (head) {
+      out->content_length(res.body.size());
+    } else {
+      out->body() = std::move(res.body);
+      out->prepare_payload();
+    }
     stream_.expires_after(std::max(limits().read_timeout, std::chrono::milliseconds(1000)));
     bhttp::async_write(
         stream_, *out,
@@ -292,8 +299,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A request refused before it was read whole: answer, then read and drop what the client is
   // still sending for a moment, so it sees the answer instead of a reset connection.
   void send_error(int status, const std::string &message) {
+    const bool head =
+        parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head;
     parser_.reset();
-    send(error_response(status, message), 11, false, true);
+    send(error_response(status, message), 11, false, true, head);
   }
 
   void linger() {

@@ -7,6 +7,8 @@
 #include <optional>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "http/auth.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -158,6 +160,28 @@ TEST(HttpServer, HeadAnswerHasNoBody) {
   EXPECT_EQ(get->body, "hello, world");
   EXPECT_EQ(bytes, "") << "bytes after the last answer";
   server.stop();
+}
+
+TEST(HttpServer, DecodedPathPiecesCarryNoControlCharacters) {
+  http_::Router router;
+  router.add("GET", "/a/{x}/b",
+             [](const http_::Request &, const http_::RouteMatch &m) { return ok(m.param("x")); });
+  http_::Request req;
+  req.method = "GET";
+  for (const char *piece : {"g%00t", "g%0At", "%1F", "g%7F"}) {
+    req.path = std::string("/a/") + piece + "/b";
+    auto r = router(req);
+    EXPECT_EQ(r.status, 400) << piece;
+    const std::string error(boost::json::parse(r.body).at("error").as_string());
+    EXPECT_NE(error.find(std::string("\"") + piece + "\""), std::string::npos) << error;
+    EXPECT_NE(error.find("control character"), std::string::npos) << error;
+  }
+  req.path = "/a/g%09t%00/b";
+  EXPECT_NE(router(req).body.find("control character %09"), std::string::npos);
+  req.path = "/a/g%20t%C3%A9/b";  // a space and UTF-8 are fine
+  EXPECT_EQ(router(req).body, "g t\xC3\xA9");
+  EXPECT_EQ(http_::control_character("ok"), std::nullopt);
+  EXPECT_EQ(http_::control_character(std::string("a\0b", 3)), "%00");
 }
 
 TEST(HttpServer, BearerTokensAndConstantTimeCompare) {

@@ -474,6 +474,50 @@ goals:
   EXPECT_NE(t.out.find("gate_passed"), std::string::npos) << t.out;
 }
 
+TEST(Serve, DecodedPathPiecesNeverCarryControlCharacters) {
+  TempDir dir;
+  ServeOptions o;
+  o.goal_yaml = R"(version: 1
+goals:
+  - id: g
+    tasks:
+      - id: gate
+        wait_for: {type: human_approval, key: k}
+)";
+  Serve s(dir, o);
+  ASSERT_TRUE(s.ready()) << s.err();
+  // Each is refused whole, with a message that names the piece as sent: a NUL passed on would cut
+  // the plugin's message (a C string) short at the NUL.
+  struct Case {
+    const char *method, *path, *piece, *control;
+  } cases[] = {{"GET", "/api/tasks/a%00b/c", "a%00b", "%00"},
+               {"GET", "/api/tasks/g/gate%00", "gate%00", "%00"},
+               {"GET", "/api/tasks/g%2Fgate%00x", "g%2Fgate%00x", "%00"},
+               {"POST", "/api/tasks/g/ga%01te/approve", "ga%01te", "%01"},
+               {"POST", "/api/tasks/g/gate%1b/signal", "gate%1b", "%1B"}};
+  for (const auto &c : cases) {
+    const bool post = c.method == std::string("POST");
+    auto r = http(c.method, s.url(c.path), {bearer()}, post ? "{}" : "");
+    EXPECT_EQ(r.status, 400) << c.path << ": " << r.body;
+    ASSERT_NO_THROW(r.json()) << r.body;
+    EXPECT_EQ(r.json().at("error").as_string(), std::string("the path segment \"") + c.piece +
+                                                    "\" decodes to the control character " +
+                                                    c.control +
+                                                    ", which is not allowed in a path segment")
+        << c.path;
+  }
+  for (const char *route : {"/api/status?goal=g%00x", "/api/events?goal=%00"}) {
+    auto r = http("GET", s.url(route), {bearer()});
+    EXPECT_EQ(r.status, 400) << route << ": " << r.body;
+    EXPECT_EQ(r.json().at("error").as_string(),
+              "the query parameter goal decodes to the control character %00, which no goal id "
+              "contains");
+  }
+  // Nothing reached the plugin: the gate still waits, and a clean path still works.
+  EXPECT_EQ(task_status(s, "g", "gate"), "active");
+  EXPECT_EQ(s.stop(), 0) << s.err();
+}
+
 TEST(Serve, UsageErrors) {
   TempDir dir;
   auto no_listen = rt::run({"serve"}, {dir.path(), {}, 20000ms});

@@ -537,6 +537,36 @@ TEST_F(Checker, TokenIsSentAsBearerAndNeverHandedBack) {
   // TearDown greps every produced string for the token.
 }
 
+TEST_P(Faults, ARefusedRedirectSaysWhyAndWhere) {
+  fake.set_pull("octo/app", 1, pull({{"build", "completed", "success", ""}}));
+  const std::string origin = "http://127.0.0.1:" + std::to_string(fake.port());
+  // GitHub answers 301 for a renamed repository; only https redirects are followed. Credentials
+  // that a Location might carry stay out of the message, as does our token.
+  struct Case {
+    std::string location, shown;
+  } cases[] = {{origin + "/api/v3/repos/octo/renamed/pulls/1",
+                origin + "/api/v3/repos/octo/renamed/pulls/1"},
+               {"http://user:hunter2@127.0.0.1:1/elsewhere?access_token=abc#frag",
+                "http://127.0.0.1:1/elsewhere"},
+               {"ftp://files.example/x", "ftp://files.example/x"}};
+  for (const auto &c : cases) {
+    fake.clear_faults();
+    fake.set_redirect(where(), c.location);
+    GateOutcome o = poll1(ci(1));
+    SCOPED_TRACE(c.location);
+    EXPECT_EQ(o.kind, Kind::wait);
+    EXPECT_NE(o.reason.find("refused a redirect from " + origin + where()), std::string::npos)
+        << o.reason;
+    EXPECT_NE(o.reason.find(" to " + c.shown + ": only https redirects are followed"),
+              std::string::npos)
+        << o.reason;
+    for (const char *hidden : {"hunter2", "access_token", "frag", "Protocol", kToken})
+      EXPECT_EQ(o.reason.find(hidden), std::string::npos) << hidden << " in " << o.reason;
+  }
+  fake.clear_faults();
+  EXPECT_EQ(poll1(ci(1)).kind, Kind::pass);
+}
+
 TEST_F(Checker, WithoutATokenPollsRestUnauthenticated) {
   unsetenv(kTokenEnv);
   fake.set_pull("octo/app", 1, pull({{"build", "completed", "success", ""}}));

@@ -403,6 +403,11 @@ std::string Server::address() const {
   return impl_->address;
 }
 
+void Server::set_handler(Handler handler) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->started) impl_->handler = std::move(handler);
+}
+
 void Server::start() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->started || impl_->stopped) return;

@@ -69,7 +69,9 @@ std::string_view reason_phrase(int status);
 class Server {
  public:
   // Binds and listens at once (throws std::runtime_error naming the address on failure); serves
-  // after start(). host is a numeric IPv4 or IPv6 address; port 0 picks a free port.
+  // after start(). host is a numeric IPv4 or IPv6 address; port 0 picks a free port. handler may
+  // be empty and given later with set_handler(), so the port is had before what the handler
+  // needs is made.
   Server(const std::string &host, uint16_t port, Handler handler, Limits limits = {},
          int threads = 1);
   ~Server();  // stop() with no grace, then joins
@@ -79,6 +81,7 @@ class Server {
   uint16_t port() const;
   std::string address() const;  // "127.0.0.1:8080" ("[::1]:8080" for IPv6)
 
+  void set_handler(Handler handler);  // before start()
   void start();
   // Graceful shutdown as described above; blocks until every thread returned. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));

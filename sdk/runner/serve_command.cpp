@@ -213,6 +213,9 @@ int cmd_serve(const Args &args) {
 
   std::signal(SIGPIPE, SIG_IGN);
   install_interrupt_handler();
+  // The port first: a port in use fails here, before the state is opened or a goal loaded, so a
+  // serve that cannot listen has written nothing.
+  http::Server server(listen.first, listen.second, nullptr, limits, threads);
   Session s(args);
   const json::object config = open_config(args, false);
   const std::string token_env =
@@ -238,10 +241,14 @@ int cmd_serve(const Args &args) {
                        [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); });
 
   ApiOptions api{token, token_env, args.has("verbose")};
-  http::Server server(listen.first, listen.second,
-                      make_serve_handler(
-                          s.state, api, [&waker] { waker.kick(); }, &bridge),
-                      limits, threads);
+  server.set_handler(make_serve_handler(
+      s.state, api, [&waker] { waker.kick(); }, &bridge));
+  // The handler uses the state, the waker and the bridge: however serve leaves, the server stops
+  // before they go (stop() is idempotent: the graceful stop below makes this one a no-op).
+  struct StopFirst {
+    http::Server &server;
+    ~StopFirst() { server.stop(milliseconds(0)); }
+  } stop_first{server};
   std::string base = args.get_or("public-url", "http://" + server.address());
   bridge.set_callback_base(base);
   server.start();

@@ -1,5 +1,9 @@
 // `goalkeeper serve` end to end: the real command as a process on loopback, driven over HTTP.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -516,6 +520,62 @@ goals:
   // Nothing reached the plugin: the gate still waits, and a clean path still works.
   EXPECT_EQ(task_status(s, "g", "gate"), "active");
   EXPECT_EQ(s.stop(), 0) << s.err();
+}
+
+TEST(Serve, APortInUseExitsTwoHavingWrittenNothing) {
+  // A port held by a plain socket of the test.
+  struct Socket {
+    int fd;
+    ~Socket() {
+      if (fd >= 0) ::close(fd);
+    }
+  } holder{::socket(AF_INET, SOCK_STREAM, 0)};
+  ASSERT_GE(holder.fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(holder.fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(holder.fd, 4), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(holder.fd, reinterpret_cast<sockaddr *>(&addr), &len), 0);
+  const std::string busy = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const std::string goals = R"(version: 1
+goals:
+  - id: second
+    tasks:
+      - id: gate
+        wait_for: {type: human_approval, key: k}
+)";
+
+  // A fresh directory: no state is created.
+  TempDir fresh;
+  rt::write(fresh / "goals.yaml", goals);
+  auto r = rt::run({"serve", "goals.yaml", "--listen", busy}, {fresh.path(), {}, 20000ms});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot listen on " + busy), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(fresh / ".goalkeeper" / "state.db"));
+  EXPECT_FALSE(fs::exists(fresh / ".goalkeeper"));
+
+  // An existing state: unchanged, no goal loaded or started.
+  TempDir existing;
+  rt::write(existing / "first.yaml", R"(version: 1
+goals:
+  - id: first
+    tasks:
+      - id: work
+        run: ["true"]
+)");
+  ASSERT_EQ(rt::run({"run", "first.yaml"}, {existing.path(), {}, 30000ms}).exit_code, 0);
+  auto events = [&] { return rt::run({"events", "--json"}, {existing.path(), {}, 20000ms}).out; };
+  const std::string before = events();
+  ASSERT_NE(before.find("goal_loaded"), std::string::npos) << before;
+  rt::write(existing / "goals.yaml", goals);
+  r = rt::run({"serve", "goals.yaml", "--listen", busy}, {existing.path(), {}, 20000ms});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot listen on " + busy), std::string::npos) << r.err;
+  const std::string after = events();
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after.find("second"), std::string::npos) << after;
 }
 
 TEST(Serve, UsageErrors) {

@@ -9,6 +9,12 @@
 //   request time    read_timeout: from the first byte of a request to its last -> 408, closed
 //   idle keep-alive idle_timeout between requests on one connection -> closed
 //   connections     max_connections open at once; one more gets 503 and is closed
+//   descriptors     when the process has none left to accept with, the clients waiting are
+//                   answered 503 through a spare descriptor held for that, and accepting pauses
+//                   (50 ms, doubling up to 1 s, back to 50 ms after an accept succeeds) instead of
+//                   retrying at once: the waiting client keeps the listener readable, so an
+//                   immediate retry would spin. Whoever sets max_connections keeps it under the
+//                   process's descriptor limit (RLIMIT_NOFILE) with room for its own files.
 // A client that sends "Expect: 100-continue" gets "100 Continue" only when its body is within
 // the limit, so an oversized upload is refused before it is sent.
 //

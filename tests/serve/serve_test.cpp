@@ -2,8 +2,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -427,6 +430,98 @@ TEST(Serve, HealthzRoutingAndLimits) {
     EXPECT_NE(both.find("HTTP/1.1 200", first + 1), std::string::npos) << both;
   }
   EXPECT_EQ(s.stop(), 0);
+}
+
+// CPU time (user + system) a process used so far, from /proc/<pid>/stat.
+std::chrono::milliseconds cpu_time(pid_t pid) {
+  std::string stat = rt::read("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  return std::chrono::milliseconds((utime + stime) * 1000 / ::sysconf(_SC_CLK_TCK));
+}
+
+size_t open_descriptors(pid_t pid) {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+
+TEST(Serve, AtTheDescriptorLimitServeBacksOffAnswers503AndRecovers) {
+  constexpr rlim_t kLimit = 128;
+  TempDir dir;
+  std::unique_ptr<Serve> s;
+  {
+    // serve inherits the lowered limit; the test gets its own back at once.
+    rlimit given{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &given), 0);
+    ASSERT_GE(given.rlim_max, kLimit);
+    rlimit low = given;
+    low.rlim_cur = kLimit;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    s = std::make_unique<Serve>(dir, ServeOptions{});
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &given), 0);
+  }
+  ASSERT_TRUE(s->ready()) << s->err();
+  // The cap is kept under the limit, and the log says so.
+  EXPECT_NE(s->out().find("--max-connections 512 lowered to 64: the descriptor limit (ulimit -n) "
+                          "is 128"),
+            std::string::npos)
+      << s->out();
+
+  // Connections up to the cap stay open; then a flood of clients, each asking for /healthz: those
+  // over the cap are answered 503 and linger, until serve has no descriptor left to accept with.
+  std::vector<std::unique_ptr<RawClient>> held, flood;
+  for (int i = 0; i < 64; ++i) {
+    held.push_back(std::make_unique<RawClient>(s->port()));
+    ASSERT_TRUE(held.back()->connected());
+  }
+  const auto cpu0 = cpu_time(s->pid());
+  const auto t0 = Clock::now();
+  size_t most_open = 0;
+  for (int i = 0; i < 200; ++i) {
+    flood.push_back(std::make_unique<RawClient>(s->port()));
+    ASSERT_TRUE(flood.back()->connected());
+    flood.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+  while (Clock::now() - t0 < 1500ms) {
+    most_open = std::max(most_open, open_descriptors(s->pid()));
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  const auto used = cpu_time(s->pid()) - cpu0;
+  EXPECT_GE(most_open, kLimit - 8)
+      << "serve never ran short of descriptors: the test tests nothing";
+  EXPECT_LT(used.count(), window.count() * 3 / 10)
+      << "serve used " << used.count() << " ms of CPU in " << window.count() << " ms";
+
+  // Every client of the flood is answered: 503 (over the cap, or out of descriptors), or 200 once
+  // descriptors were free again.
+  int busy = 0, served = 0;
+  const auto answer_by = Clock::now() + 15s;
+  for (auto &c : flood) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(answer_by - Clock::now());
+    std::string answer = c->read_all(std::max(left, 100ms));
+    if (answer.starts_with("HTTP/1.1 503")) ++busy;
+    if (answer.starts_with("HTTP/1.1 200")) ++served;
+    c.reset();
+  }
+  EXPECT_EQ(busy + served, 200) << busy << " answered 503, " << served << " answered 200";
+  EXPECT_GT(busy, 0);
+
+  // Once the extra clients are gone, serve answers again.
+  flood.clear();
+  held.clear();
+  EXPECT_TRUE(rt::eventually(
+      [&] { return http("GET", s->url("/healthz"), {}, "", 2000).status == 200; }, 10s));
+  EXPECT_EQ(s->stop(), 0) << s->err();
 }
 
 TEST(Serve, SigtermLetsTheRequestInFlightFinishThenExitsZero) {

@@ -55,6 +55,16 @@ std::string seconds_text(int64_t ms) {
   return std::to_string((std::max<int64_t>(ms, 0) + 999) / 1000) + " s";
 }
 
+// A retry's wait as a person reads it, rounded down so that it never says more than the wait
+// (which backoff keeps within max_backoff_s): "800 ms", "1.8 s", "42 s".
+std::string retry_text(int64_t ms) {
+  ms = std::max<int64_t>(ms, 0);
+  if (ms < 1000) return std::to_string(ms) + " ms";
+  std::string whole = std::to_string(ms / 1000);
+  if (ms >= 10'000 || ms % 1000 < 100) return whole + " s";
+  return whole + "." + std::to_string(ms % 1000 / 100) + " s";
+}
+
 }  // namespace
 
 struct GitHubChecker::Impl {
@@ -455,7 +465,7 @@ GateOutcome GitHubChecker::Impl::from_problem(const Work &w, const Problem &p) c
           backoff_ms(settings.backoff_ms, failures, settings.max_backoff_ms, w.poll->gate);
       o.next_poll_ms = std::max(now + wait, paused_until_ms);
       o.reason +=
-          " (attempt " + std::to_string(failures) + "; retrying in " + seconds_text(wait) + ")";
+          " (attempt " + std::to_string(failures) + "; retrying in " + retry_text(wait) + ")";
       break;
     }
   }

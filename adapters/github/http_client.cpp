@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <unordered_map>
 
 #include "github/curl_handle.hpp"
@@ -16,6 +17,8 @@ namespace gk::http {
 
 namespace {
 
+constexpr long kMaxRedirects = 3;
+
 struct Transfer {
   CurlHandle easy;
   CurlHeaders headers;
@@ -25,6 +28,9 @@ struct Transfer {
   bool too_large = false;
   bool done = false;
   std::chrono::steady_clock::time_point started;
+  // The URL of the last answer received: where a refused redirect came from (libcurl's effective
+  // URL is by then the redirect's target).
+  std::string answered_url;
 };
 
 size_t on_body(char *data, size_t size, size_t count, void *user) {
@@ -44,6 +50,9 @@ size_t on_header(char *data, size_t size, size_t count, void *user) {
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
     t->response.headers.clear();  // a redirect or 100-continue: keep the final answer's headers
+    char *url = nullptr;
+    if (curl_easy_getinfo(t->easy.get(), CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
+      t->answered_url = url;
     return n;
   }
   auto colon = line.find(':');
@@ -57,6 +66,41 @@ size_t on_header(char *data, size_t size, size_t count, void *user) {
     value.remove_suffix(1);
   t->response.headers[std::move(name)] = std::string(value);
   return n;
+}
+
+// A URL fit for a message: without user info, query and fragment, which may carry credentials.
+std::string url_for_message(const std::string &url) {
+  CURLU *u = curl_url();
+  if (!u) return "(a URL)";
+  std::string out = "(a URL libcurl cannot read)";
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+    for (CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS, CURLUPART_QUERY,
+                           CURLUPART_FRAGMENT})
+      curl_url_set(u, part, nullptr, 0);
+    char *clean = nullptr;
+    if (curl_url_get(u, CURLUPART_URL, &clean, 0) == CURLUE_OK && clean) out = clean;
+    curl_free(clean);
+  }
+  curl_url_cleanup(u);
+  return out;
+}
+
+// Why a transfer that followed, or would have followed, a redirect failed; "" when it did not end
+// at a redirect. libcurl's own words ("Protocol "http" not supported") do not say it was a
+// redirect that was refused, nor which.
+std::string redirect_failure(const Transfer &t, CURLcode code) {
+  if (code != CURLE_UNSUPPORTED_PROTOCOL && code != CURLE_TOO_MANY_REDIRECTS) return {};
+  CURL *e = t.easy.get();
+  long status = 0;
+  char *target = nullptr;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &target);
+  if (status < 300 || status > 399 || !target || t.answered_url.empty()) return {};
+  const std::string hop =
+      "from " + url_for_message(t.answered_url) + " to " + url_for_message(target);
+  if (code == CURLE_TOO_MANY_REDIRECTS)
+    return "gave up after " + std::to_string(kMaxRedirects) + " redirects (the last " + hop + ")";
+  return "refused a redirect " + hop + ": only https redirects are followed";
 }
 
 int64_t ms_since(std::chrono::steady_clock::time_point t) {
@@ -109,7 +153,7 @@ std::vector<HttpResponse> HttpClient::perform(const std::vector<HttpRequest> &re
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);  // renamed repositories answer 301
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, kMaxRedirects);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::min(options_.connect_timeout_ms, left_ms)));
@@ -149,6 +193,8 @@ std::vector<HttpResponse> HttpClient::perform(const std::vector<HttpRequest> &re
       t.response.error = "the answer was larger than " + std::to_string(t.max_body) + " bytes";
     } else if (t.response.timed_out) {
       t.response.error = "no answer within " + std::to_string(t.response.elapsed_ms) + " ms";
+    } else if (std::string why = redirect_failure(t, code); !why.empty()) {
+      t.response.error = std::move(why);
     } else {
       t.response.error = t.error[0] ? std::string(t.error) : std::string(curl_easy_strerror(code));
     }

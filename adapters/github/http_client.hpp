@@ -2,6 +2,8 @@
 // within a deadline. TLS peers and host names are verified; the standard proxy variables
 // (http_proxy, https_proxy, no_proxy, ...) are honoured, as libcurl does by default. The multi
 // handle lives as long as the client, so connections are reused from one poll to the next.
+// Redirects (renamed repositories answer 301) are followed up to 3 times, and only to https: a
+// refused one is reported as such, naming where it came from and where it pointed.
 #pragma once
 
 #include <chrono>

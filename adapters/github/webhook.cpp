@@ -108,19 +108,30 @@ json::object map_delivery(Engine &engine, const std::string &event, const std::s
                       {"duplicate", false},
                       {"matched", json::array()},
                       {"scheduled", json::array()}};
-  auto ignore = [&](const std::string &why) {
-    result["ignored"] = why;
-    result["message"] = why;
-    return result;
-  };
-  if (event == "ping") {
-    result["message"] = "pong: deliveries reach goalkeeper";
-    return result;
-  }
   std::string action = text_at(payload, {"action"});
   Engine::GateNudge n;
   n.delivery = delivery;
   n.event = action.empty() ? event : event + "." + action;
+  // A delivery that concerns no gate is still recorded, by a nudge of no gate type, so that its
+  // redelivery is recognised as one like any other's.
+  auto record_and_answer = [&](const char *key, const std::string &message) {
+    if (!n.delivery.empty()) {
+      Engine::GateNudge record;
+      record.delivery = n.delivery;
+      record.event = n.event;
+      json::object recorded = engine.nudge(record);
+      if (recorded.at("duplicate").as_bool()) {
+        result["duplicate"] = true;
+        result["message"] = recorded.at("message");
+        return result;
+      }
+    }
+    if (key) result[key] = message;
+    result["message"] = message;
+    return result;
+  };
+  auto ignore = [&](const std::string &why) { return record_and_answer("ignored", why); };
+  if (event == "ping") return record_and_answer(nullptr, "pong: deliveries reach goalkeeper");
   n.repo = text_at(payload, {"repository", "full_name"});
   // Which object carries the head commit and the pull requests, per event.
   const char *holder = nullptr;

@@ -17,7 +17,9 @@ bool signature_matches(std::string_view header, std::string_view secret, std::st
 // What a verified delivery means for gates: check_run, check_suite and workflow_run completed and
 // status make the matching gh_ci gates poll now; pull_request_review submitted or dismissed the
 // gh_review gates of that PR; pull_request synchronize restarts gh_ci gates on the new head; ping
-// is accepted; anything else is accepted and ignored, with the reason in the result.
+// is accepted; anything else is accepted and ignored, with the reason in the result. The delivery
+// id of each (ping and ignored ones included) is recorded, so any redelivery answers
+// "duplicate": true and changes nothing.
 boost::json::object map_delivery(Engine &engine, const std::string &event,
                                  const std::string &delivery, const boost::json::object &payload);
 

@@ -57,6 +57,15 @@ std::optional<std::string> percent_decode(const std::string &text) {
   return out;
 }
 
+std::optional<std::string> control_character(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return std::string{'%', kHex[byte >> 4], kHex[byte & 0xf]};
+  }
+  return std::nullopt;
+}
+
 std::string percent_encode(const std::string &text) {
   // libcurl's escaping is RFC 3986's: everything but unreserved characters.
   char *escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
@@ -101,7 +110,13 @@ Response Router::operator()(const Request &request) const {
           break;
         }
         auto decoded = percent_decode(segments[i]);
-        if (!decoded) return error_response(400, "bad percent-encoding in the path");
+        if (!decoded)
+          return error_response(400, "bad percent-encoding in the path segment \"" + segments[i] +
+                                         "\" (a '%' must be followed by two hex digits)");
+        if (auto control = control_character(*decoded))
+          return error_response(400, "the path segment \"" + segments[i] +
+                                         "\" decodes to the control character " + *control +
+                                         ", which is not allowed in a path segment");
         m.params[e.segments[i].substr(1, e.segments[i].size() - 2)] = std::move(*decoded);
       } else {
         ok = e.segments[i] == segments[i];

@@ -3,13 +3,15 @@
 // percent-decoded, so "/api/tasks/{task}/approve" matches "/api/tasks/land%2Fci/approve" with
 // task = "land/ci". Routes are tried in the order they were added. No route for the path: 404;
 // a route for the path but not the method: 405 with an Allow header; a segment that is not valid
-// percent-encoding: 400. Every such answer is JSON {"error": "..."}.
+// percent-encoding, or that decodes to a control character (%00 to %1F, %7F): 400, naming the
+// segment as it was sent. Every such answer is JSON {"error": "..."}.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server.hpp"
@@ -41,6 +43,10 @@ class Router {
 std::vector<std::string> split_path(const std::string &path);
 // Percent-decoding ('+' stays '+'); nullopt when a '%' is not followed by two hex digits.
 std::optional<std::string> percent_decode(const std::string &text);
+// The first control character of decoded text (below 0x20, or 0x7F) as "%XX", nullopt when there
+// is none. No id contains one, and a NUL would cut short every C string the text reaches (the
+// plugin's arguments and its error messages), so decoded pieces carrying one are refused.
+std::optional<std::string> control_character(std::string_view text);
 // RFC 3986 percent-encoding of everything but unreserved characters (for one path segment).
 std::string percent_encode(const std::string &text);
 // The value of one query parameter (decoded), nullopt when absent.

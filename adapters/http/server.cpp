@@ -11,6 +11,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -44,6 +47,23 @@ std::string endpoint_text(const tcp::endpoint &ep) {
 }
 
 constexpr std::chrono::milliseconds kLinger{1000};
+constexpr std::chrono::milliseconds kFirstAcceptPause{50};
+constexpr std::chrono::milliseconds kLongestAcceptPause{1000};
+// Clients answered 503 through the spare descriptor per pause: enough to empty a backlog in a few
+// pauses, few enough that the acceptor's strand is not held for long.
+constexpr int kTurnedAwayPerPause = 64;
+
+// Errors of accept() that say the process (or the system) has no descriptor or memory for one more
+// socket: they last until something is closed, so retrying at once only spins.
+bool out_of_descriptors(const beast::error_code &ec) {
+  namespace errc = boost::system::errc;
+  return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
+         ec == errc::no_buffer_space || ec == errc::not_enough_memory;
+}
+
+int open_spare_descriptor() {
+  return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
 }  // namespace
 
@@ -111,13 +131,25 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> served{0};
 
+  // Out of descriptors: a descriptor held open on /dev/null, given up for a moment to take a
+  // waiting client and answer it 503; and the pause before the next accept. Both on accept_strand.
+  int spare = open_spare_descriptor();
+  net::steady_timer accept_pause{accept_strand};
+  std::chrono::milliseconds next_pause{kFirstAcceptPause};
+
   std::mutex mutex;  // connections, open, the stop state
   std::condition_variable all_closed;
   std::map<Connection *, std::weak_ptr<Connection>> connections;
   size_t open = 0;
   bool started = false, stopped = false;
 
+  ~Impl() {
+    if (spare >= 0) ::close(spare);
+  }
+
   void accept(const std::shared_ptr<Impl> &self);
+  void pause_accepting(const std::shared_ptr<Impl> &self, const beast::error_code &ec);
+  void turn_away_waiting_clients();
   void on_connection_closed(Connection *c) {
     std::lock_guard lock(mutex);
     connections.erase(c);
@@ -265,19 +297,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     ++server_->served;
     bool keep = msg.keep_alive() && !server_->stopping;
-    send(std::move(res), msg.version(), keep, false);
+    send(std::move(res), msg.version(), keep, false, msg.method() == bhttp::verb::head);
   }
 
-  void send(Response res, unsigned version, bool keep_alive, bool linger) {
+  // head: the answer to a HEAD request, whatever its status: the headers GET would get, with the
+  // Content-Length of its body, and no byte of that body (the client reads none, so any byte sent
+  // would be taken for the start of the next answer on the connection).
+  void send(Response res, unsigned version, bool keep_alive, bool linger, bool head) {
     phase_ = Phase::writing;
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(res.status), version);
     out->set(bhttp::field::server, "goalkeeper");
     if (!res.content_type.empty()) out->set(bhttp::field::content_type, res.content_type);
     for (auto &[k, v] : res.headers) out->set(k, v);
-    out->body() = std::move(res.body);
     out->keep_alive(keep_alive);
-    out->prepare_payload();
+    if (head) {
+      out->content_length(res.body.size());
+    } else {
+      out->body() = std::move(res.body);
+      out->prepare_payload();
+    }
     stream_.expires_after(std::max(limits().read_timeout, std::chrono::milliseconds(1000)));
     bhttp::async_write(
         stream_, *out,
@@ -292,8 +331,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A request refused before it was read whole: answer, then read and drop what the client is
   // still sending for a moment, so it sees the answer instead of a reset connection.
   void send_error(int status, const std::string &message) {
+    const bool head =
+        parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head;
     parser_.reset();
-    send(error_response(status, message), 11, false, true);
+    send(error_response(status, message), 11, false, true, head);
   }
 
   void linger() {
@@ -334,7 +375,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 void Server::Impl::accept(const std::shared_ptr<Impl> &self) {
   acceptor.async_accept(net::make_strand(ioc), [self](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
+    // A client that left before it was accepted is its own trouble; any other error is the
+    // server's, and lasts a while.
+    if (ec && ec != net::error::connection_aborted) return self->pause_accepting(self, ec);
     if (!ec) {
+      self->next_pause = kFirstAcceptPause;
       std::string remote;
       beast::error_code rec;
       auto ep = socket.remote_endpoint(rec);
@@ -360,6 +405,52 @@ void Server::Impl::accept(const std::shared_ptr<Impl> &self) {
     }
     self->accept(self);
   });
+}
+
+void Server::Impl::pause_accepting(const std::shared_ptr<Impl> &self, const beast::error_code &ec) {
+  if (out_of_descriptors(ec)) turn_away_waiting_clients();
+  accept_pause.expires_after(next_pause);
+  next_pause = std::min(next_pause * 2, kLongestAcceptPause);
+  accept_pause.async_wait([self](beast::error_code wait_ec) {
+    if (wait_ec || !self->acceptor.is_open()) return;
+    self->accept(self);
+  });
+}
+
+// With no descriptor to spare, a client waiting in the backlog would wait for one (or time out):
+// give up the spare descriptor to take each waiting client, answer it 503 at once and close it,
+// then hold the spare again. The answer is small enough for a fresh socket's buffer, so the
+// blocking write returns at once; what the client already sent is read first, so that closing
+// does not reset the connection before it reads the answer.
+void Server::Impl::turn_away_waiting_clients() {
+  if (spare < 0) spare = open_spare_descriptor();  // lost to a race last time
+  if (spare < 0) return;
+  ::close(spare);
+  spare = -1;
+  beast::error_code ec;
+  acceptor.non_blocking(true, ec);
+  bhttp::response<bhttp::string_body> busy{bhttp::status::service_unavailable, 11};
+  busy.set(bhttp::field::server, "goalkeeper");
+  busy.set(bhttp::field::content_type, "application/json");
+  busy.set(bhttp::field::retry_after, "1");
+  busy.body() =
+      error_response(503, "the server is out of file descriptors; try again shortly").body;
+  busy.keep_alive(false);
+  busy.prepare_payload();
+  for (int i = 0; i < kTurnedAwayPerPause && !ec; ++i) {
+    tcp::socket client(ioc);
+    acceptor.accept(client, ec);
+    if (ec) break;
+    beast::error_code ignored;
+    bhttp::write(client, busy, ignored);
+    client.shutdown(tcp::socket::shutdown_send, ignored);
+    client.non_blocking(true, ignored);
+    char sink[4096];
+    for (int reads = 0; reads < 16 && !ignored; ++reads)
+      client.read_some(net::buffer(sink), ignored);
+    client.close(ignored);
+  }
+  spare = open_spare_descriptor();
 }
 
 Server::Server(const std::string &host, uint16_t port, Handler handler, Limits limits, int threads)
@@ -394,6 +485,11 @@ std::string Server::address() const {
   return impl_->address;
 }
 
+void Server::set_handler(Handler handler) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->started) impl_->handler = std::move(handler);
+}
+
 void Server::start() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->started || impl_->stopped) return;
@@ -417,6 +513,7 @@ void Server::stop(std::chrono::milliseconds grace) {
     self->stopping = true;
     beast::error_code ec;
     self->acceptor.close(ec);
+    self->accept_pause.cancel();
     std::vector<std::shared_ptr<Connection>> live;
     {
       std::lock_guard lock(self->mutex);

@@ -9,6 +9,12 @@
 //   request time    read_timeout: from the first byte of a request to its last -> 408, closed
 //   idle keep-alive idle_timeout between requests on one connection -> closed
 //   connections     max_connections open at once; one more gets 503 and is closed
+//   descriptors     when the process has none left to accept with, the clients waiting are
+//                   answered 503 through a spare descriptor held for that, and accepting pauses
+//                   (50 ms, doubling up to 1 s, back to 50 ms after an accept succeeds) instead of
+//                   retrying at once: the waiting client keeps the listener readable, so an
+//                   immediate retry would spin. Whoever sets max_connections keeps it under the
+//                   process's descriptor limit (RLIMIT_NOFILE) with room for its own files.
 // A client that sends "Expect: 100-continue" gets "100 Continue" only when its body is within
 // the limit, so an oversized upload is refused before it is sent.
 //
@@ -69,7 +75,9 @@ std::string_view reason_phrase(int status);
 class Server {
  public:
   // Binds and listens at once (throws std::runtime_error naming the address on failure); serves
-  // after start(). host is a numeric IPv4 or IPv6 address; port 0 picks a free port.
+  // after start(). host is a numeric IPv4 or IPv6 address; port 0 picks a free port. handler may
+  // be empty and given later with set_handler(), so the port is had before what the handler
+  // needs is made.
   Server(const std::string &host, uint16_t port, Handler handler, Limits limits = {},
          int threads = 1);
   ~Server();  // stop() with no grace, then joins
@@ -79,6 +87,7 @@ class Server {
   uint16_t port() const;
   std::string address() const;  // "127.0.0.1:8080" ("[::1]:8080" for IPv6)
 
+  void set_handler(Handler handler);  // before start()
   void start();
   // Graceful shutdown as described above; blocks until every thread returned. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10000));

@@ -58,6 +58,8 @@ json::object Engine::nudge(const GateNudge &n) {
       duplicate = true;
       return;
     }
+    // No gate type: a delivery that concerns no gate (a ping, an ignored event), only recorded.
+    if (q.types.empty()) return;
     for (const std::string &type : q.types) note_feed(repo, type);
     const int64_t due = now_ + config_.webhook_coalesce_ms;
     for (TaskIndex i : model_.active_gates) {

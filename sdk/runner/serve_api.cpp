@@ -74,6 +74,20 @@ std::optional<json::object> body_object(const Request &req, bool allow_empty, Re
   return std::move(v.as_object());
 }
 
+// The goal named by ?goal= ("" when none). Refused (400) when it decodes to a control character,
+// as the router refuses such path segments: a NUL would cut the plugin's message short.
+std::optional<std::string> goal_param(const Request &req, Response *error) {
+  auto raw = http::query_param(req.query, "goal");
+  if (!raw) return "";
+  if (auto control = http::control_character(*raw)) {
+    *error =
+        http::error_response(400, "the query parameter goal decodes to the control character " +
+                                      *control + ", which no goal id contains");
+    return std::nullopt;
+  }
+  return *raw;
+}
+
 bool nonempty(const json::array *a) {
   return a != nullptr && !a->empty();
 }
@@ -293,8 +307,10 @@ Response Api::task(const Request &req, const RouteMatch &m) {
 Response Api::status(const Request &req) {
   if (auto no = refuse(req)) return *no;
   json::object q{{"what", "status"}};
-  if (auto goal = http::query_param(req.query, "goal"); goal && !goal->empty())
-    q["goal_id"] = *goal;
+  Response error;
+  auto goal = goal_param(req, &error);
+  if (!goal) return error;
+  if (!goal->empty()) q["goal_id"] = *goal;
   try {
     return raw_json(200, state_.query(json::serialize(q)));
   } catch (const goalkeeper::Error &e) {
@@ -305,8 +321,10 @@ Response Api::status(const Request &req) {
 Response Api::events(const Request &req) {
   if (auto no = refuse(req)) return *no;
   json::object q{{"what", "events"}};
-  if (auto goal = http::query_param(req.query, "goal"); goal && !goal->empty())
-    q["goal_id"] = *goal;
+  Response error;
+  auto goal = goal_param(req, &error);
+  if (!goal) return error;
+  if (!goal->empty()) q["goal_id"] = *goal;
   for (const char *key : {"after", "limit"}) {
     auto v = http::query_param(req.query, key);
     if (!v) continue;

@@ -14,6 +14,8 @@
 // SIGTERM/SIGINT). On a signal: the server stops accepting, finishes the requests in flight and
 // returns; the bridge revokes its callbacks; serve exits 0. Every gk_* call is its own
 // transaction, so the state is consistent whenever the process stops.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -116,6 +118,25 @@ class JobWatcher {
   std::thread thread_;
 };
 
+// Descriptors serve keeps for itself whatever the connections take: the state file and its
+// journal, job logs, prompts and results, the job registry's watches, libcurl's connections.
+constexpr size_t kDescriptorHeadroom = 64;
+
+// The connection cap, lowered when connections could use up the descriptor limit (RLIMIT_NOFILE,
+// `ulimit -n`): without a descriptor serve can neither accept nor write its state. Sets *why when
+// it lowered the cap.
+size_t connections_within_descriptors(size_t wanted, std::string *why) {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return wanted;
+  const auto limit = static_cast<size_t>(files.rlim_cur);
+  const size_t room = limit > 2 * kDescriptorHeadroom ? limit - kDescriptorHeadroom : limit / 2;
+  if (wanted <= room) return wanted;
+  *why = "--max-connections " + std::to_string(wanted) + " lowered to " + std::to_string(room) +
+         ": the descriptor limit (ulimit -n) is " + std::to_string(limit) + " and serve keeps " +
+         std::to_string(limit - room) + " for its state, logs and jobs";
+  return std::max<size_t>(room, 1);
+}
+
 std::string env_or_empty(const std::string &name) {
   if (name.empty()) return {};
   const char *v = std::getenv(name.c_str());
@@ -210,9 +231,14 @@ int cmd_serve(const Args &args) {
   http::Limits limits;
   if (auto n = args.get("max-connections"))
     limits.max_connections = static_cast<size_t>(parse_count("max-connections", *n, 1));
+  std::string lowered_cap;
+  limits.max_connections = connections_within_descriptors(limits.max_connections, &lowered_cap);
 
   std::signal(SIGPIPE, SIG_IGN);
   install_interrupt_handler();
+  // The port first: a port in use fails here, before the state is opened or a goal loaded, so a
+  // serve that cannot listen has written nothing.
+  http::Server server(listen.first, listen.second, nullptr, limits, threads);
   Session s(args);
   const json::object config = open_config(args, false);
   const std::string token_env =
@@ -238,15 +264,22 @@ int cmd_serve(const Args &args) {
                        [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); });
 
   ApiOptions api{token, token_env, args.has("verbose")};
-  http::Server server(listen.first, listen.second,
-                      make_serve_handler(
-                          s.state, api, [&waker] { waker.kick(); }, &bridge),
-                      limits, threads);
+  server.set_handler(make_serve_handler(
+      s.state, api, [&waker] { waker.kick(); }, &bridge));
+  // The handler uses the state, the waker and the bridge: however serve leaves, the server stops
+  // before they go (stop() is idempotent: the graceful stop below makes this one a no-op).
+  struct StopFirst {
+    http::Server &server;
+    ~StopFirst() { server.stop(milliseconds(0)); }
+  } stop_first{server};
   std::string base = args.get_or("public-url", "http://" + server.address());
   bridge.set_callback_base(base);
   server.start();
   s.view->note("listening", {{"address", server.address()}, {"port", server.port()}, {"url", base}},
                "listening on " + server.address());
+  if (!lowered_cap.empty())
+    s.view->note("warning", {{"message", lowered_cap}, {"max_connections", limits.max_connections}},
+                 "warning: " + lowered_cap);
   if (token.empty())
     s.view->note("warning", {{"message", "no signal token"}},
                  "warning: " + token_env +

@@ -31,9 +31,17 @@ void FakeGitHub::set_fault(Fault fault, int times, const std::string &path_prefi
   impl_->faults.push_back({fault, times < 0 ? -1 : times, path_prefix});
 }
 
+void FakeGitHub::set_redirect(const std::string &path_prefix, const std::string &location,
+                              int times) {
+  std::lock_guard lock(impl_->mutex);
+  if (times == 0) return;
+  impl_->redirects.push_back({path_prefix, location, times < 0 ? -1 : times});
+}
+
 void FakeGitHub::clear_faults() {
   std::lock_guard lock(impl_->mutex);
   impl_->faults.clear();
+  impl_->redirects.clear();
 }
 
 void FakeGitHub::set_graphql_enabled(bool enabled) {

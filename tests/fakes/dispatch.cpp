@@ -57,6 +57,16 @@ Fault FakeGitHub::Impl::take_fault(std::string_view path) {
   return Fault::none;
 }
 
+std::optional<std::string> FakeGitHub::Impl::take_redirect(std::string_view path) {
+  for (auto it = redirects.begin(); it != redirects.end(); ++it) {
+    if (!path.starts_with(it->path_prefix)) continue;
+    std::string location = it->location;
+    if (it->times > 0 && --it->times == 0) redirects.erase(it);
+    return location;
+  }
+  return std::nullopt;
+}
+
 HttpResponse FakeGitHub::Impl::route(const HttpRequest &request, bool graphql) {
   if (!graphql) return detail::route_rest(store, request, origin());
   if (!graphql_enabled || request.method != "POST") {
@@ -100,11 +110,22 @@ HttpResponse FakeGitHub::Impl::handle(const HttpRequest &request) {
     const bool graphql = path.starts_with(kGraphqlPath);
     int &remaining = graphql ? graphql_remaining : core_remaining;
 
-    const Fault fault = take_fault(path);
+    const std::optional<std::string> moved = take_redirect(path);
+    const Fault fault = moved ? Fault::none : take_fault(path);
     HttpResponse response;
     bool rate_headers = true;
     bool exhausted = fault == Fault::rate_limited;
-    if (fault != Fault::none) {
+    if (moved) {
+      // GitHub's answer for a renamed repository.
+      response.status = 301;
+      response.body = boost::json::serialize(boost::json::object{
+          {"message", "Moved Permanently"},
+          {"url", *moved},
+          {"documentation_url",
+           "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api"}});
+      response.set("Content-Type", "application/json; charset=utf-8");
+      response.set("Location", *moved);
+    } else if (fault != Fault::none) {
       HttpResponse normal =
           fault == Fault::truncated_json ? route(request, graphql) : HttpResponse{};
       response = detail::fault_response(fault, std::move(normal));

@@ -95,7 +95,11 @@ class FakeGitHub {
   // The next `times` requests (-1: until cleared) whose path starts with `path_prefix` get the
   // fault. "" matches every path; "/api/graphql" only GraphQL.
   void set_fault(Fault fault, int times = -1, const std::string &path_prefix = "");
-  void clear_faults();
+  // The next `times` requests (-1: until cleared) whose path starts with `path_prefix` are
+  // answered 301 Moved Permanently with `location`, as GitHub answers for a renamed repository.
+  // Tried before the faults.
+  void set_redirect(const std::string &path_prefix, const std::string &location, int times = -1);
+  void clear_faults();  // and the redirects
   // GraphQL off: /api/graphql answers 404 (as on servers without it).
   void set_graphql_enabled(bool enabled);
   // Seconds until the rate-limit window resets, reported in x-ratelimit-reset (epoch seconds).

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,11 @@ struct FakeGitHub::Impl final : detail::RequestHandler {
     int times = -1;  // -1: until cleared
     std::string path_prefix;
   };
+  struct RedirectRule {
+    std::string path_prefix;
+    std::string location;
+    int times = -1;  // -1: until cleared
+  };
   struct LogEntry {
     std::string line;  // "GET /api/v3/repos/o/r/pulls/1?page=2"
     std::string path;  // without the query, for prefix counting
@@ -56,6 +62,7 @@ struct FakeGitHub::Impl final : detail::RequestHandler {
   mutable std::mutex mutex;
   detail::Store store;
   std::vector<FaultRule> faults;
+  std::vector<RedirectRule> redirects;
   bool graphql_enabled = true;
   int rate_limit = 5000;
   int core_remaining = 5000;
@@ -71,7 +78,8 @@ struct FakeGitHub::Impl final : detail::RequestHandler {
   detail::HttpResponse handle(const detail::HttpRequest &request) override;
 
  private:
-  Fault take_fault(std::string_view path);  // with `mutex` held
+  Fault take_fault(std::string_view path);                          // with `mutex` held
+  std::optional<std::string> take_redirect(std::string_view path);  // with `mutex` held
   detail::HttpResponse route(const detail::HttpRequest &request, bool graphql);
   detail::HttpResponse fake_stats(const detail::HttpRequest &request);
 };

@@ -336,6 +336,47 @@ TEST_P(Faults, ServerErrorWaitsWithGrowingBackoff) {
   EXPECT_EQ(poll1(ci(1, b.memo)).kind, Kind::pass);
 }
 
+// The wait in "retrying in 1.8 s" (or "800 ms"), in ms; -1 when the reason names none.
+int64_t reported_wait_ms(const std::string &reason) {
+  auto at = reason.find("retrying in ");
+  if (at == std::string::npos) return -1;
+  std::string rest = reason.substr(at + 12);
+  size_t used = 0;
+  double n = std::stod(rest, &used);
+  rest = rest.substr(used);
+  if (rest.starts_with(" ms")) return static_cast<int64_t>(n);
+  if (rest.starts_with(" s")) return static_cast<int64_t>(std::llround(n * 1000));
+  return -1;
+}
+
+TEST_P(Faults, RetryWaitNeverExceedsMaxBackoff) {
+  fake.set_fault(Fault::server_error, -1, where());
+  struct Case {
+    double backoff_s, max_backoff_s;
+  } cases[] = {{1, 2}, {5, 2}, {0.4, 1.5}};
+  for (const auto &c : cases) {
+    make({{"backoff_s", c.backoff_s}, {"max_backoff_s", c.max_backoff_s}});
+    const auto max_ms = static_cast<int64_t>(c.max_backoff_s * 1000);
+    // Gates of other ids get other jitter; several failures in a row reach the cap.
+    for (int g = 0; g < 12; ++g) {
+      GatePoll p = ci(1);
+      p.gate = "goal/retry-" + std::to_string(g);
+      for (int attempt = 1; attempt <= 5; ++attempt) {
+        GateOutcome o = poll1(p);
+        SCOPED_TRACE(p.gate + " attempt " + std::to_string(attempt) + ": " + o.reason);
+        ASSERT_EQ(o.kind, Kind::wait);
+        EXPECT_GT(o.next_poll_ms, kNow);
+        EXPECT_LE(o.next_poll_ms - kNow, max_ms);
+        int64_t said = reported_wait_ms(o.reason);
+        ASSERT_GE(said, 0);
+        EXPECT_LE(said, max_ms);
+        EXPECT_LE(said, o.next_poll_ms - kNow);  // rounded down, never up
+        p.memo = o.memo;
+      }
+    }
+  }
+}
+
 TEST_P(Faults, HangTimesOutWithinTheBudget) {
   fake.set_fault(Fault::hang, 1, where());
   auto start = std::chrono::steady_clock::now();
@@ -494,6 +535,36 @@ TEST_F(Checker, TokenIsSentAsBearerAndNeverHandedBack) {
     poll1(review(1), kNow + 1'000'000);
   }
   // TearDown greps every produced string for the token.
+}
+
+TEST_P(Faults, ARefusedRedirectSaysWhyAndWhere) {
+  fake.set_pull("octo/app", 1, pull({{"build", "completed", "success", ""}}));
+  const std::string origin = "http://127.0.0.1:" + std::to_string(fake.port());
+  // GitHub answers 301 for a renamed repository; only https redirects are followed. Credentials
+  // that a Location might carry stay out of the message, as does our token.
+  struct Case {
+    std::string location, shown;
+  } cases[] = {{origin + "/api/v3/repos/octo/renamed/pulls/1",
+                origin + "/api/v3/repos/octo/renamed/pulls/1"},
+               {"http://user:hunter2@127.0.0.1:1/elsewhere?access_token=abc#frag",
+                "http://127.0.0.1:1/elsewhere"},
+               {"ftp://files.example/x", "ftp://files.example/x"}};
+  for (const auto &c : cases) {
+    fake.clear_faults();
+    fake.set_redirect(where(), c.location);
+    GateOutcome o = poll1(ci(1));
+    SCOPED_TRACE(c.location);
+    EXPECT_EQ(o.kind, Kind::wait);
+    EXPECT_NE(o.reason.find("refused a redirect from " + origin + where()), std::string::npos)
+        << o.reason;
+    EXPECT_NE(o.reason.find(" to " + c.shown + ": only https redirects are followed"),
+              std::string::npos)
+        << o.reason;
+    for (const char *hidden : {"hunter2", "access_token", "frag", "Protocol", kToken})
+      EXPECT_EQ(o.reason.find(hidden), std::string::npos) << hidden << " in " << o.reason;
+  }
+  fake.clear_faults();
+  EXPECT_EQ(poll1(ci(1)).kind, Kind::pass);
 }
 
 TEST_F(Checker, WithoutATokenPollsRestUnauthenticated) {

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cctype>
+#include <optional>
 #include <thread>
+
+#include <boost/json.hpp>
 
 #include "http/auth.hpp"
 #include "http/router.hpp"
@@ -98,6 +102,86 @@ TEST(HttpServer, RouterDecodesPlaceholdersAndAnswers404And405) {
   EXPECT_EQ(http_::query_param("goal=a%20b&after=3", "goal").value_or(""), "a b");
   EXPECT_FALSE(http_::query_param("goal=a", "after").has_value());
   EXPECT_EQ(http_::percent_encode("g/t x"), "g%2Ft%20x");
+}
+
+// One answer read off the front of `bytes`: the header block, and as many body bytes as its
+// Content-Length says unless it answers a HEAD. Removes what it read; nullopt when `bytes` does
+// not start with a whole answer.
+struct Answer {
+  std::string head;  // status line and headers
+  std::string body;
+  size_t content_length = 0;
+};
+std::optional<Answer> take_answer(std::string &bytes, bool to_head) {
+  if (!bytes.starts_with("HTTP/1.1 ")) return std::nullopt;
+  size_t end = bytes.find("\r\n\r\n");
+  if (end == std::string::npos) return std::nullopt;
+  Answer a;
+  a.head = bytes.substr(0, end + 4);
+  std::string lower = a.head;
+  for (char &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t at = lower.find("\r\ncontent-length: ");
+  if (at == std::string::npos) return std::nullopt;
+  a.content_length = std::stoul(lower.substr(at + 18));
+  size_t body = to_head ? 0 : a.content_length;
+  if (bytes.size() < end + 4 + body) return std::nullopt;
+  a.body = bytes.substr(end + 4, body);
+  bytes.erase(0, end + 4 + body);
+  return a;
+}
+
+TEST(HttpServer, HeadAnswerHasNoBody) {
+  http_::Router router;
+  router.add("GET", "/hello",
+             [](const http_::Request &, const http_::RouteMatch &) { return ok("hello, world"); });
+  http_::Server server("127.0.0.1", 0, router);
+  server.start();
+  RawClient c(server.port());
+  ASSERT_TRUE(c.connected());
+  // Three requests on one keep-alive connection: had a HEAD answer carried a body, its bytes would
+  // be read as the start of the next answer.
+  c.send(
+      "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string bytes = c.read_all(3s);
+  ASSERT_TRUE(c.eof()) << bytes;
+  auto head = take_answer(bytes, true);
+  ASSERT_TRUE(head) << bytes;
+  EXPECT_TRUE(head->head.starts_with("HTTP/1.1 200")) << head->head;
+  EXPECT_EQ(head->content_length, std::string("hello, world").size()) << head->head;
+  auto missing = take_answer(bytes, true);
+  ASSERT_TRUE(missing) << "the HEAD answer was followed by body bytes: " << bytes;
+  EXPECT_TRUE(missing->head.starts_with("HTTP/1.1 404")) << missing->head;
+  EXPECT_GT(missing->content_length, 0u);
+  auto get = take_answer(bytes, false);
+  ASSERT_TRUE(get) << "the HEAD answers were followed by body bytes: " << bytes;
+  EXPECT_TRUE(get->head.starts_with("HTTP/1.1 200")) << get->head;
+  EXPECT_EQ(get->body, "hello, world");
+  EXPECT_EQ(bytes, "") << "bytes after the last answer";
+  server.stop();
+}
+
+TEST(HttpServer, DecodedPathPiecesCarryNoControlCharacters) {
+  http_::Router router;
+  router.add("GET", "/a/{x}/b",
+             [](const http_::Request &, const http_::RouteMatch &m) { return ok(m.param("x")); });
+  http_::Request req;
+  req.method = "GET";
+  for (const char *piece : {"g%00t", "g%0At", "%1F", "g%7F"}) {
+    req.path = std::string("/a/") + piece + "/b";
+    auto r = router(req);
+    EXPECT_EQ(r.status, 400) << piece;
+    const std::string error(boost::json::parse(r.body).at("error").as_string());
+    EXPECT_NE(error.find(std::string("\"") + piece + "\""), std::string::npos) << error;
+    EXPECT_NE(error.find("control character"), std::string::npos) << error;
+  }
+  req.path = "/a/g%09t%00/b";
+  EXPECT_NE(router(req).body.find("control character %09"), std::string::npos);
+  req.path = "/a/g%20t%C3%A9/b";  // a space and UTF-8 are fine
+  EXPECT_EQ(router(req).body, "g t\xC3\xA9");
+  EXPECT_EQ(http_::control_character("ok"), std::nullopt);
+  EXPECT_EQ(http_::control_character(std::string("a\0b", 3)), "%00");
 }
 
 TEST(HttpServer, BearerTokensAndConstantTimeCompare) {

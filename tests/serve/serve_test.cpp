@@ -1,5 +1,12 @@
 // `goalkeeper serve` end to end: the real command as a process on loopback, driven over HTTP.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -425,6 +432,98 @@ TEST(Serve, HealthzRoutingAndLimits) {
   EXPECT_EQ(s.stop(), 0);
 }
 
+// CPU time (user + system) a process used so far, from /proc/<pid>/stat.
+std::chrono::milliseconds cpu_time(pid_t pid) {
+  std::string stat = rt::read("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  return std::chrono::milliseconds((utime + stime) * 1000 / ::sysconf(_SC_CLK_TCK));
+}
+
+size_t open_descriptors(pid_t pid) {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+
+TEST(Serve, AtTheDescriptorLimitServeBacksOffAnswers503AndRecovers) {
+  constexpr rlim_t kLimit = 128;
+  TempDir dir;
+  std::unique_ptr<Serve> s;
+  {
+    // serve inherits the lowered limit; the test gets its own back at once.
+    rlimit given{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &given), 0);
+    ASSERT_GE(given.rlim_max, kLimit);
+    rlimit low = given;
+    low.rlim_cur = kLimit;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    s = std::make_unique<Serve>(dir, ServeOptions{});
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &given), 0);
+  }
+  ASSERT_TRUE(s->ready()) << s->err();
+  // The cap is kept under the limit, and the log says so.
+  EXPECT_NE(s->out().find("--max-connections 512 lowered to 64: the descriptor limit (ulimit -n) "
+                          "is 128"),
+            std::string::npos)
+      << s->out();
+
+  // Connections up to the cap stay open; then a flood of clients, each asking for /healthz: those
+  // over the cap are answered 503 and linger, until serve has no descriptor left to accept with.
+  std::vector<std::unique_ptr<RawClient>> held, flood;
+  for (int i = 0; i < 64; ++i) {
+    held.push_back(std::make_unique<RawClient>(s->port()));
+    ASSERT_TRUE(held.back()->connected());
+  }
+  const auto cpu0 = cpu_time(s->pid());
+  const auto t0 = Clock::now();
+  size_t most_open = 0;
+  for (int i = 0; i < 200; ++i) {
+    flood.push_back(std::make_unique<RawClient>(s->port()));
+    ASSERT_TRUE(flood.back()->connected());
+    flood.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+  while (Clock::now() - t0 < 1500ms) {
+    most_open = std::max(most_open, open_descriptors(s->pid()));
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  const auto used = cpu_time(s->pid()) - cpu0;
+  EXPECT_GE(most_open, kLimit - 8)
+      << "serve never ran short of descriptors: the test tests nothing";
+  EXPECT_LT(used.count(), window.count() * 3 / 10)
+      << "serve used " << used.count() << " ms of CPU in " << window.count() << " ms";
+
+  // Every client of the flood is answered: 503 (over the cap, or out of descriptors), or 200 once
+  // descriptors were free again.
+  int busy = 0, served = 0;
+  const auto answer_by = Clock::now() + 15s;
+  for (auto &c : flood) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(answer_by - Clock::now());
+    std::string answer = c->read_all(std::max(left, 100ms));
+    if (answer.starts_with("HTTP/1.1 503")) ++busy;
+    if (answer.starts_with("HTTP/1.1 200")) ++served;
+    c.reset();
+  }
+  EXPECT_EQ(busy + served, 200) << busy << " answered 503, " << served << " answered 200";
+  EXPECT_GT(busy, 0);
+
+  // Once the extra clients are gone, serve answers again.
+  flood.clear();
+  held.clear();
+  EXPECT_TRUE(rt::eventually(
+      [&] { return http("GET", s->url("/healthz"), {}, "", 2000).status == 200; }, 10s));
+  EXPECT_EQ(s->stop(), 0) << s->err();
+}
+
 TEST(Serve, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
   TempDir dir;
   ServeOptions o;
@@ -472,6 +571,106 @@ goals:
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto t = rt::run({"events", "--goal", "g", "--json"}, {dir.path(), {}, 20000ms});
   EXPECT_NE(t.out.find("gate_passed"), std::string::npos) << t.out;
+}
+
+TEST(Serve, DecodedPathPiecesNeverCarryControlCharacters) {
+  TempDir dir;
+  ServeOptions o;
+  o.goal_yaml = R"(version: 1
+goals:
+  - id: g
+    tasks:
+      - id: gate
+        wait_for: {type: human_approval, key: k}
+)";
+  Serve s(dir, o);
+  ASSERT_TRUE(s.ready()) << s.err();
+  // Each is refused whole, with a message that names the piece as sent: a NUL passed on would cut
+  // the plugin's message (a C string) short at the NUL.
+  struct Case {
+    const char *method, *path, *piece, *control;
+  } cases[] = {{"GET", "/api/tasks/a%00b/c", "a%00b", "%00"},
+               {"GET", "/api/tasks/g/gate%00", "gate%00", "%00"},
+               {"GET", "/api/tasks/g%2Fgate%00x", "g%2Fgate%00x", "%00"},
+               {"POST", "/api/tasks/g/ga%01te/approve", "ga%01te", "%01"},
+               {"POST", "/api/tasks/g/gate%1b/signal", "gate%1b", "%1B"}};
+  for (const auto &c : cases) {
+    const bool post = c.method == std::string("POST");
+    auto r = http(c.method, s.url(c.path), {bearer()}, post ? "{}" : "");
+    EXPECT_EQ(r.status, 400) << c.path << ": " << r.body;
+    ASSERT_NO_THROW(r.json()) << r.body;
+    EXPECT_EQ(r.json().at("error").as_string(), std::string("the path segment \"") + c.piece +
+                                                    "\" decodes to the control character " +
+                                                    c.control +
+                                                    ", which is not allowed in a path segment")
+        << c.path;
+  }
+  for (const char *route : {"/api/status?goal=g%00x", "/api/events?goal=%00"}) {
+    auto r = http("GET", s.url(route), {bearer()});
+    EXPECT_EQ(r.status, 400) << route << ": " << r.body;
+    EXPECT_EQ(r.json().at("error").as_string(),
+              "the query parameter goal decodes to the control character %00, which no goal id "
+              "contains");
+  }
+  // Nothing reached the plugin: the gate still waits, and a clean path still works.
+  EXPECT_EQ(task_status(s, "g", "gate"), "active");
+  EXPECT_EQ(s.stop(), 0) << s.err();
+}
+
+TEST(Serve, APortInUseExitsTwoHavingWrittenNothing) {
+  // A port held by a plain socket of the test.
+  struct Socket {
+    int fd;
+    ~Socket() {
+      if (fd >= 0) ::close(fd);
+    }
+  } holder{::socket(AF_INET, SOCK_STREAM, 0)};
+  ASSERT_GE(holder.fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(holder.fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(holder.fd, 4), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(holder.fd, reinterpret_cast<sockaddr *>(&addr), &len), 0);
+  const std::string busy = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const std::string goals = R"(version: 1
+goals:
+  - id: second
+    tasks:
+      - id: gate
+        wait_for: {type: human_approval, key: k}
+)";
+
+  // A fresh directory: no state is created.
+  TempDir fresh;
+  rt::write(fresh / "goals.yaml", goals);
+  auto r = rt::run({"serve", "goals.yaml", "--listen", busy}, {fresh.path(), {}, 20000ms});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot listen on " + busy), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(fresh / ".goalkeeper" / "state.db"));
+  EXPECT_FALSE(fs::exists(fresh / ".goalkeeper"));
+
+  // An existing state: unchanged, no goal loaded or started.
+  TempDir existing;
+  rt::write(existing / "first.yaml", R"(version: 1
+goals:
+  - id: first
+    tasks:
+      - id: work
+        run: ["true"]
+)");
+  ASSERT_EQ(rt::run({"run", "first.yaml"}, {existing.path(), {}, 30000ms}).exit_code, 0);
+  auto events = [&] { return rt::run({"events", "--json"}, {existing.path(), {}, 20000ms}).out; };
+  const std::string before = events();
+  ASSERT_NE(before.find("goal_loaded"), std::string::npos) << before;
+  rt::write(existing / "goals.yaml", goals);
+  r = rt::run({"serve", "goals.yaml", "--listen", busy}, {existing.path(), {}, 20000ms});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot listen on " + busy), std::string::npos) << r.err;
+  const std::string after = events();
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after.find("second"), std::string::npos) << after;
 }
 
 TEST(Serve, UsageErrors) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 #include "webhook_support.hpp"
 
@@ -135,6 +136,45 @@ TEST_F(Deliveries, PingIsAcceptedWithAMessage) {
     EXPECT_TRUE(refs(d.result, "matched").empty());
     EXPECT_EQ(before, snapshot(*h, fake, "g"));
   }
+}
+
+TEST_F(Deliveries, ARedeliveredPingIsADuplicateLikeAnyOtherEvent) {
+  json::object ping = examples("ping").at(0).as_object();
+  std::string id = new_delivery_id();
+  Delivery first = deliver_signed(h->plugin, "ping", ping, id);
+  ASSERT_EQ(first.rc, GK_OK) << first.error;
+  EXPECT_FALSE(first.result.at("duplicate").as_bool());
+  Snapshot before = snapshot(*h, fake, "g");
+  Delivery again = deliver_signed(h->plugin, "ping", ping, id);
+  ASSERT_EQ(again.rc, GK_OK) << again.error;
+  EXPECT_EQ(again.result.at("event"), "ping");
+  EXPECT_EQ(again.result.at("delivery"), json::value(id));
+  EXPECT_TRUE(again.result.at("duplicate").as_bool()) << json::serialize(again.result);
+  EXPECT_TRUE(contains(std::string(again.result.at("message").as_string()), id))
+      << again.result.at("message");
+  EXPECT_EQ(before, snapshot(*h, fake, "g"));
+
+  // Also after reopening the state, and for deliveries ignored the first time.
+  json::object push{
+      {"ref", "refs/heads/main"}, {"after", kHead}, {"repository", {{"full_name", kRepo}}}};
+  std::string push_id = new_delivery_id();
+  Delivery ignored = deliver_signed(h->plugin, "push", push, push_id);
+  ASSERT_EQ(ignored.rc, GK_OK) << ignored.error;
+  EXPECT_FALSE(ignored.result.at("duplicate").as_bool());
+  EXPECT_TRUE(ignored.result.contains("ignored"));
+  gk_close(h->plugin);
+  h->plugin = nullptr;
+  Host reopened(h->state_path, config_for(fake));
+  for (auto [event, payload, delivery] :
+       {std::tuple{"ping", ping, id}, std::tuple{"push", push, push_id}}) {
+    Delivery d = deliver_signed(reopened.plugin, event, payload, delivery);
+    ASSERT_EQ(d.rc, GK_OK) << d.error;
+    EXPECT_TRUE(d.result.at("duplicate").as_bool()) << event << ": " << json::serialize(d.result);
+  }
+  // A new id of the same ping is new.
+  Delivery fresh = deliver_signed(reopened.plugin, "ping", ping);
+  ASSERT_EQ(fresh.rc, GK_OK) << fresh.error;
+  EXPECT_FALSE(fresh.result.at("duplicate").as_bool());
 }
 
 TEST_F(Deliveries, UnknownEventsAreAcceptedAndIgnoredWithTheReason) {

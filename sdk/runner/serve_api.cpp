@@ -11,6 +11,7 @@
 
 #include "centaur_bridge.hpp"
 #include "http/auth.hpp"
+#include "state.hpp"
 
 namespace gk::runner {
 
@@ -232,7 +233,7 @@ Response Api::task_signal(const Request &req, const RouteMatch &m) {
     if (const auto *t = body->if_contains("type"); t && t->is_string()) {
       type = t->as_string();
     } else {
-      json::value task = json::parse(state_.query(json::serialize(task_query(ref))));
+      json::value task = parse_answer(state_.query(json::serialize(task_query(ref))));
       std::set<std::string> types;
       const json::object &to = task.as_object();
       if (const auto *gate = to.if_contains("gate"); gate && gate->is_object())

@@ -24,6 +24,7 @@
 
 #include "centaur_bridge.hpp"
 #include "commands.hpp"
+#include "goal_text.hpp"
 #include "http/server.hpp"
 #include "serve_api.hpp"
 #include "session.hpp"
@@ -164,7 +165,7 @@ void centaur_leaves(const json::object &config, std::vector<const json::object *
 std::optional<json::object> bot_info(goalkeeper::Handle &state, const std::string &goal,
                                      const json::value &task_id) {
   try {
-    json::value task = json::parse(state.query(
+    json::value task = parse_answer(state.query(
         json::serialize(json::object{{"what", "task"}, {"goal_id", goal}, {"task_id", task_id}})));
     const auto *gate = task.as_object().if_contains("gate");
     const auto *config =
@@ -188,7 +189,7 @@ std::map<std::string, json::object> watching_centaur(
     goalkeeper::Handle &state, std::map<std::string, std::optional<json::object>> &cache) {
   std::map<std::string, json::object> now;
   std::set<std::string> seen;
-  json::value status = json::parse(state.query(R"({"what":"status"})"));
+  json::value status = parse_answer(state.query(R"({"what":"status"})"));
   for (const auto &gv : status.at("goals").as_array()) {
     const json::object &g = gv.as_object();
     const std::string goal(g.at("goal_id").as_string());
@@ -239,15 +240,17 @@ int cmd_serve(const Args &args) {
   // The port first: a port in use fails here, before the state is opened or a goal loaded, so a
   // serve that cannot listen has written nothing.
   http::Server server(listen.first, listen.second, nullptr, limits, threads);
-  Session s(args);
+  const std::string file = args.positional.empty() ? std::string() : args.positional[0];
+  const std::string text = file.empty() ? std::string() : read_goal_text(file);
+  Session s(args, file, text);
   const json::object config = open_config(args, false);
   const std::string token_env =
       config_string(config, "signals", "token_env").value_or("GK_SIGNAL_TOKEN");
   const std::string token = env_or_empty(token_env);
 
   std::vector<std::string> ids;
-  if (!args.positional.empty()) {
-    ids = load_goals(s.state, args.positional[0], args);
+  if (!file.empty()) {
+    ids = load_goals(s.state, file, text, args);
     start_goals(s.state, ids, args.has("spec"));
   }
   std::set<std::string> ours(ids.begin(), ids.end());

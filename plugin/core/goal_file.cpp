@@ -23,6 +23,7 @@
 #include "core/limits.hpp"
 #include "core/template.hpp"
 #include "core/template_rules.hpp"
+#include "core/wait_cycle.hpp"
 
 namespace gk {
 namespace {
@@ -823,7 +824,7 @@ class Loader {
       out.push_back(task(item, Path{&lp, {}, i++}, up, scope, src));
       if (out.back().has_needs) needs.push_back(std::move(src));
     }
-    if (!needs.empty()) check_needs(out, needs, lp, scope);
+    if (!needs.empty()) check_needs(out, needs, lp, scope, up.parallel);
     return out;
   }
 
@@ -961,7 +962,7 @@ class Loader {
   // Needs name siblings, never the task itself, and never form a cycle. Linear: one index of the
   // siblings, one depth-first walk.
   void check_needs(const std::vector<TaskDef> &tasks, const std::vector<NeedsSource> &sources,
-                   const Path &lp, const GoalScope &scope) const {
+                   const Path &lp, const GoalScope &scope, bool parallel) const {
     std::unordered_map<std::string_view, std::size_t> index;
     index.reserve(tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) index.emplace(tasks[i].id, i);
@@ -1025,6 +1026,45 @@ class Loader {
         }
       }
     }
+    if (!parallel) check_sequential_waits(tasks, edges, source_of, lp);
+  }
+
+  // Under a sequential parent, a task that needs a later sibling can wait for one that waits for
+  // it (wait_cycle.hpp): a file that would validate and then never run.
+  void check_sequential_waits(const std::vector<TaskDef> &tasks,
+                              const std::vector<std::vector<std::size_t>> &edges,
+                              const std::vector<const NeedsSource *> &source_of,
+                              const Path &lp) const {
+    std::vector<std::size_t> order(tasks.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return tasks[a].priority > tasks[b].priority;
+    });
+    std::vector<std::size_t> position(tasks.size());
+    for (std::size_t k = 0; k < order.size(); ++k) position[order[k]] = k;
+    std::vector<std::optional<std::vector<std::size_t>>> needs(tasks.size());
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+      if (tasks[i].has_needs) needs[i] = edges[i];
+    std::vector<std::size_t> cycle = sequential_wait_cycle(needs, position);
+    if (cycle.empty()) return;
+    // Reported at the needs that point forward, where the fix is.
+    std::size_t at = cycle[0];
+    for (std::size_t k = 0; k < cycle.size(); ++k) {
+      std::size_t a = cycle[k], b = cycle[(k + 1) % cycle.size()];
+      if (needs[a] && position[b] > position[a]) {
+        at = a;
+        break;
+      }
+    }
+    std::string text;
+    for (std::size_t k : cycle) text += tasks[k].id + " -> ";
+    text += tasks[cycle[0]].id;
+    Path tp{&lp, {}, static_cast<long>(at)};
+    fail(source_of[at] ? source_of[at]->mark : Mark::null_mark(), Path{&tp, "needs"},
+         "the tasks wait for each other: " + text +
+             " (under a sequential parent a task without needs waits for every task before it); "
+             "order them so that what " +
+             quoted(tasks[at].id) + " needs comes first, or give those tasks needs of their own");
   }
 
   // --- goals, defaults, file ----------------------------------------------------------------

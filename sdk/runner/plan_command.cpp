@@ -4,8 +4,6 @@
 #include <iostream>
 #include <map>
 
-#include <yaml-cpp/yaml.h>
-
 #include "commands.hpp"
 #include "formats.hpp"
 #include "goal_text.hpp"
@@ -19,125 +17,96 @@ namespace json = boost::json;
 
 namespace {
 
-// What the plugin's tree does not say about a task, read from the file the plugin accepted.
-struct Extra {
-  std::vector<std::string> needs;
-  bool has_needs = false;
-  int64_t priority = 0;
-  bool requires_approval = false;
-  std::string gate;
-};
-
-using Extras = std::map<std::string, std::map<std::string, Extra>>;  // goal -> task -> extra
-
-Extras read_extras(const std::string &text) {
-  Extras out;
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(text);
-  } catch (const YAML::Exception &) {
-    return out;
-  }
-  Extra defaults;
-  if (auto d = doc["defaults"]; d && d.IsMap()) {
-    if (d["priority"]) defaults.priority = d["priority"].as<int64_t>(0);
-    if (d["requires_approval"]) defaults.requires_approval = d["requires_approval"].as<bool>(false);
-  }
-  if (!doc["goals"] || !doc["goals"].IsSequence()) return out;
-  for (const auto &g : doc["goals"]) {
-    if (!g.IsMap() || !g["id"]) continue;
-    auto &tasks = out[g["id"].as<std::string>()];
-    std::vector<YAML::Node> work;
-    if (g["tasks"] && g["tasks"].IsSequence())
-      for (const auto &t : g["tasks"]) work.push_back(t);
-    while (!work.empty()) {
-      YAML::Node t = work.back();
-      work.pop_back();
-      if (!t.IsMap() || !t["id"]) continue;
-      Extra e = defaults;
-      e.needs.clear();
-      if (auto n = t["needs"]; n && n.IsSequence()) {
-        e.has_needs = true;
-        for (const auto &x : n) e.needs.push_back(x.as<std::string>());
-      }
-      if (t["priority"]) e.priority = t["priority"].as<int64_t>(0);
-      if (t["requires_approval"]) e.requires_approval = t["requires_approval"].as<bool>(false);
-      if (auto w = t["wait_for"]; w && w.IsMap() && w["type"]) e.gate = w["type"].as<std::string>();
-      tasks[t["id"].as<std::string>()] = e;
-      if (t["tasks"] && t["tasks"].IsSequence())
-        for (const auto &c : t["tasks"]) work.push_back(c);
-    }
-  }
-  return out;
-}
-
+// What the plan shows of a task, all from the plugin's tree (which holds what the loader
+// accepted, children in run order): no second reading of the file.
 struct Node {
   const json::object *task = nullptr;
   std::string id;
-  Extra extra;
+  std::vector<std::string> needs;
+  bool has_needs = false;
   std::vector<Node> kids;
-  int start = 0, end = 0;  // waves [start, end)
+  int span = 1;   // waves its subtree takes
+  int rel = 0;    // first wave, counted from its parent's first
+  int start = 0;  // first wave of the goal's plan
 };
 
-Node build(const json::object &t, const std::map<std::string, Extra> &extras) {
+Node build(const json::object &t) {
   Node n;
   n.task = &t;
   n.id = node_id(t);
-  if (auto it = extras.find(n.id); it != extras.end()) n.extra = it->second;
-  if (const auto *c = t.if_contains("children"); c && c->is_array())
-    for (const auto &k : c->as_array()) n.kids.push_back(build(k.as_object(), extras));
+  if (const auto *needs = t.if_contains("needs"); needs && needs->is_array()) {
+    n.has_needs = true;
+    for (const auto &x : needs->as_array())
+      if (x.is_string()) n.needs.emplace_back(x.as_string());
+  }
+  if (const auto *c = t.if_contains("children"); c && c->is_array()) {
+    n.kids.reserve(c->as_array().size());
+    for (const auto &k : c->as_array()) n.kids.push_back(build(k.as_object()));
+  }
   return n;
 }
 
-// Earliest wave of every task under the rules of DESIGN "Order": children in priority order,
-// each after every earlier sibling unless the parent is parallel or the child names its needs.
-void schedule(Node &n, int start) {
-  n.start = start;
+// The earliest wave of every task under the order rules (docs/design.md, "Order"): a child
+// waits for the siblings its needs names, else, under a sequential parent, for every sibling
+// before it in run order; under a parallel one for nothing. "Every sibling before it" is one
+// edge to a chain of prefixes ("the first k siblings"), so this is a longest path over a graph
+// linear in the siblings and their needs. The loader refused every cycle.
+void schedule(Node &n) {
   if (n.kids.empty()) {
-    n.end = start + 1;
+    n.span = 1;
     return;
   }
-  std::stable_sort(n.kids.begin(), n.kids.end(), [](const Node &a, const Node &b) {
-    return a.extra.priority > b.extra.priority;
-  });
-  const bool parallel = json_str(*n.task, "parallel") == "true";
+  for (Node &k : n.kids) schedule(k);
+  const bool sequential = json_str(*n.task, "parallel") != "true";
+  const size_t count = n.kids.size();
   std::map<std::string, size_t> index;
-  for (size_t i = 0; i < n.kids.size(); ++i) index[n.kids[i].id] = i;
-  std::vector<bool> done(n.kids.size(), false);
-  size_t remaining = n.kids.size();
-  while (remaining > 0) {
-    size_t before = remaining;
-    size_t first_open = 0;
-    while (first_open < done.size() && done[first_open]) ++first_open;
-    for (size_t i = 0; i < n.kids.size(); ++i) {
-      if (done[i]) continue;
-      Node &k = n.kids[i];
-      int at = start;
-      bool ready = true;
-      if (k.extra.has_needs) {
-        for (const auto &dep : k.extra.needs) {
-          auto it = index.find(dep);
-          if (it == index.end()) continue;
-          if (!done[it->second])
-            ready = false;
-          else
-            at = std::max(at, n.kids[it->second].end);
-        }
-      } else if (!parallel) {
-        if (first_open < i) ready = false;
-        for (size_t j = 0; ready && j < i; ++j) at = std::max(at, n.kids[j].end);
-      }
-      if (!ready) continue;
-      schedule(k, at);
-      done[i] = true;
-      --remaining;
-      if (i == first_open)
-        while (first_open < done.size() && done[first_open]) ++first_open;
+  for (size_t i = 0; i < count; ++i) index.emplace(n.kids[i].id, i);
+  // Nodes 0..count-1 are the kids; count+k is "kids 0..k". value: the wave after the node ends.
+  auto successors = [&](size_t v, std::vector<size_t> &out) {
+    out.clear();
+    if (v >= count) {
+      const size_t k = v - count;
+      out.push_back(k);
+      if (k > 0) out.push_back(v - 1);
+    } else if (n.kids[v].has_needs) {
+      for (const auto &dep : n.kids[v].needs)
+        if (auto it = index.find(dep); it != index.end()) out.push_back(it->second);
+    } else if (sequential && v > 0) {
+      out.push_back(count + v - 1);
     }
-    if (remaining == before) break;  // a cycle the loader would have refused
+  };
+  std::vector<int> value(2 * count, -1);
+  std::vector<size_t> next;
+  for (size_t root = 0; root < count; ++root) {
+    std::vector<std::pair<size_t, bool>> stack{{root, false}};  // node, successors pushed
+    while (!stack.empty()) {
+      auto [v, expanded] = stack.back();
+      stack.pop_back();
+      if (value[v] >= 0) continue;
+      successors(v, next);
+      if (!expanded) {
+        stack.push_back({v, true});
+        for (size_t w : next)
+          if (value[w] < 0) stack.push_back({w, false});
+        continue;
+      }
+      int before = 0;
+      for (size_t w : next) before = std::max(before, value[w]);
+      if (v < count) {
+        n.kids[v].rel = before;
+        value[v] = before + n.kids[v].span;
+      } else {
+        value[v] = before;  // the largest end of the prefix
+      }
+    }
   }
-  n.end = start;
-  for (const auto &k : n.kids) n.end = std::max(n.end, k.end);
+  n.span = 0;
+  for (const Node &k : n.kids) n.span = std::max(n.span, k.rel + k.span);
+}
+
+void place(Node &n, int start) {
+  n.start = start;
+  for (Node &k : n.kids) place(k, start + k.rel);
 }
 
 std::string marks(const Node &n) {
@@ -148,29 +117,30 @@ std::string marks(const Node &n) {
   } else {
     std::string stage = json_str(t, "stage");
     if (stage == "wait_for_signal") {
-      m += "[gate: " + (n.extra.gate.empty() ? std::string("signal") : n.extra.gate) + "]";
+      std::string gate = json_str(t, "gate");
+      m += "[gate: " + (gate.empty() ? std::string("signal") : gate) + "]";
     } else if (stage == "human_review") {
       m += "[review]";
     } else {
       std::string p = json_str(t, "session_policy");
       m += p == "spawn" ? "[spawn]" : p == "auto" ? "[auto]" : "[pinned]";
-      if (n.extra.requires_approval) m += " [review]";
+      if (json_str(t, "requires_approval") == "true") m += " [review]";
     }
   }
-  if (n.extra.has_needs) {
+  if (n.has_needs) {
     std::string list;
-    for (const auto &d : n.extra.needs) list += (list.empty() ? "" : ", ") + d;
+    for (const auto &d : n.needs) list += (list.empty() ? "" : ", ") + d;
     m += (m.empty() ? "" : " ") + std::string("needs: ") + (list.empty() ? "(nothing)" : list);
   }
-  if (n.extra.priority != 0)
-    m += (m.empty() ? "" : " ") + ("priority: " + std::to_string(n.extra.priority));
+  if (int64_t priority = json_int(t, "priority"); priority != 0)
+    m += (m.empty() ? "" : " ") + ("priority: " + std::to_string(priority));
   return m;
 }
 
 void print_tree(const Node &n, int depth, std::string &out) {
-  std::string wave = n.end - n.start <= 1
-                         ? std::to_string(n.start + 1)
-                         : std::to_string(n.start + 1) + "-" + std::to_string(n.end);
+  const int end = n.start + n.span;
+  std::string wave = n.span <= 1 ? std::to_string(n.start + 1)
+                                 : std::to_string(n.start + 1) + "-" + std::to_string(end);
   std::string left = "  " + wave;
   left.resize(std::max<size_t>(left.size() + 1, 9), ' ');
   std::string name = std::string(static_cast<size_t>(depth) * 2, ' ') + n.id;
@@ -221,15 +191,15 @@ int cmd_plan(const Args &args) {
   std::string text = read_goal_text(file);
   goalkeeper::Handle state = open_state(args, nullptr, Access::in_memory);
   json::object result = parse_answer(state.load(text, file)).as_object();
-  Extras extras = read_extras(text);
   std::string out;
   json::array plans;
   for (const auto &g : result.at("goals").as_array()) {
     std::string id = json_str(g.as_object(), "goal_id");
     json::object q{{"what", "tree"}, {"goal_id", id}};
     json::object tree = parse_answer(state.query(json::serialize(q))).as_object();
-    Node root = build(tree_root(tree), extras[id]);
-    schedule(root, 0);
+    Node root = build(tree_root(tree));
+    schedule(root);
+    place(root, 0);
     std::map<int, std::vector<const Node *>> waves;
     collect_waves(root, waves);
     std::string title = shown(json_str(tree_root(tree), "title"));

@@ -234,6 +234,41 @@ TEST_F(Subtasks, StayWithinTheDepthLimit) {
       HasSubstr("tasks nested more than 32 levels deep"));
 }
 
+// --- tasks that would wait for each other forever ---------------------------------------------
+
+TEST(WaitCycles, NeedingALaterSiblingThatWaitsForYouIsRefused) {
+  // c has no needs: under a sequential parent it waits for a and b, and a waits for c.
+  std::string e =
+      load_error(with_tasks("      - {id: a, needs: [c]}\n"
+                            "      - {id: b}\n"
+                            "      - {id: c}\n"));
+  EXPECT_THAT(e, StartsWith("g.yaml:7:"));
+  EXPECT_THAT(e, HasSubstr("goals[0].tasks[0].needs: the tasks wait for each other: a -> c -> a"));
+  EXPECT_THAT(e, HasSubstr("under a sequential parent a task without needs waits for every task "
+                           "before it"));
+  // Through a chain of needs too.
+  EXPECT_THAT(load_error(with_tasks("      - {id: a, needs: [b]}\n"
+                                    "      - {id: b, needs: [c]}\n"
+                                    "      - {id: c}\n")),
+              HasSubstr("wait for each other"));
+}
+
+TEST(WaitCycles, ALaterSiblingWithNeedsOfItsOwnIsFine) {
+  loads(
+      with_tasks("      - {id: a, needs: [c]}\n"
+                 "      - {id: b}\n"
+                 "      - {id: c, needs: []}\n"));
+  // Parallel parents have no implicit order.
+  loads(
+      with_tasks("      - id: p\n"
+                 "        parallel: true\n"
+                 "        tasks: [{id: a, needs: [c]}, {id: b}, {id: c}]\n"));
+  // Priority decides what comes first: c runs before a here.
+  loads(
+      with_tasks("      - {id: a, needs: [c]}\n"
+                 "      - {id: c, priority: 1}\n"));
+}
+
 // --- ids become branch names -----------------------------------------------------------------
 
 TEST(Ids, IdsThatGitRefusesInABranchNameAreRefused) {

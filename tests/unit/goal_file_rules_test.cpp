@@ -98,12 +98,12 @@ TEST(TemplateOrder, ATaskThatRunsLaterCannotBeRead) {
 TEST(TemplateOrder, NeedsMakesALaterTaskReadable) {
   loads(
       with_tasks("      - {id: t2, needs: [t3], prompt: '{{ tasks.t3.summary }}'}\n"
-                 "      - {id: t3}\n"));
+                 "      - {id: t3, needs: []}\n"));
   // And through a chain of needs.
   loads(
       with_tasks("      - {id: t1, needs: [t2], env: {X: '{{ tasks.t3.artifacts.x }}'}}\n"
                  "      - {id: t2, needs: [t3]}\n"
-                 "      - {id: t3}\n"));
+                 "      - {id: t3, needs: []}\n"));
 }
 
 TEST(TemplateOrder, ParallelSiblingsCannotReadEachOther) {

@@ -97,6 +97,13 @@ json::object Engine::task_json(TaskIndex top, bool with_children) const {
       o["needs"] = std::move(needs);
     }
     if (t.def->priority != 0) o["priority"] = t.def->priority;
+    // What an agent task runs, as the file wrote it (templates not rendered): hosts check that
+    // a relative command will be found before any job starts.
+    if (t.is_leaf() && t.def->stage == Stage::agent_work && t.parent != kNoTask) {
+      json::array run;
+      for (const std::string &arg : t.def->run) run.emplace_back(arg);
+      o["run"] = std::move(run);
+    }
     if (t.def->requires_approval) o["requires_approval"] = true;
     if (const auto *type = t.def->wait_for.if_contains("type")) o["gate"] = *type;
     if (t.dynamic) o["dynamic"] = true;

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "plugin_locator.hpp"
+#include "relative_command.hpp"
 #include "state.hpp"
 #include "text_width.hpp"
 
@@ -252,6 +253,7 @@ void Driver::run_job(const json::object &a) {
       WorkspaceRequest req{
           goal, task, key, str(session, "id"), static_cast<int>(num(a, "attempt", 1)), pinned};
       spec.workdir = workspaces_.prepare(req);
+      spec.argv[0] = locate_command(spec.argv[0], spec.workdir, goal_dir(goal));
       const auto prompt = layout_.prompt_file(key);
       const auto result = layout_.result_file(key);
       write_file(prompt, str(a, "prompt"));
@@ -293,6 +295,24 @@ void Driver::run_job(const json::object &a) {
              (attached ? "attached " : "started  ") + key + "  " + shown(title) +
                  (pinned ? "" : "  [" + where + "]"));
   job_event(key, {{"type", "started"}});
+}
+
+// The folder of the file a goal was loaded from (its "source"), where relative commands are
+// looked for after the session's workspace; empty when it was not loaded from a file.
+fs::path Driver::goal_dir(const std::string &goal) {
+  auto it = goal_dirs_.find(goal);
+  if (it != goal_dirs_.end()) return it->second;
+  fs::path dir;
+  try {
+    json::value status = parse_answer(
+        state_.query(json::serialize(json::object{{"what", "status"}, {"goal_id", goal}})));
+    const auto &goals = arr(status.as_object(), "goals");
+    const std::string source = goals.empty() ? "" : str(goals[0].as_object(), "source");
+    if (!source.empty() && source.front() != '<')
+      dir = fs::absolute(source).parent_path().lexically_normal();
+  } catch (const std::exception &) {
+  }
+  return goal_dirs_[goal] = dir;
 }
 
 // When a job this runner did not start (it re-attached to it) began, on our clock: its elapsed

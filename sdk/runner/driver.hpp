@@ -90,6 +90,7 @@ class Driver {
   void run_job(const boost::json::object &a);
   void cancel_job(const boost::json::object &a);
   std::chrono::steady_clock::time_point since(const std::string &key) const;
+  std::filesystem::path goal_dir(const std::string &goal);
   void await_review(const boost::json::object &a);
   void goal_finished(const boost::json::object &a);
   bool job_event(const std::string &key, const boost::json::object &event);
@@ -108,10 +109,11 @@ class Driver {
   int64_t next_step_ms_ = 200;
   bool changed_ = false;
   int started_count_ = 0, ended_count_ = 0;
-  std::map<std::string, JobLine> running_;  // job key -> what the live view shows
-  std::map<std::string, GoalLine> goals_;   // for the live view
-  std::set<std::string> cancelled_;         // cancel sent in this process
-  std::set<std::string> announced_;         // waits already printed
+  std::map<std::string, JobLine> running_;                  // job key -> what the live view shows
+  std::map<std::string, GoalLine> goals_;                   // for the live view
+  std::set<std::string> cancelled_;                         // cancel sent in this process
+  std::set<std::string> announced_;                         // waits already printed
+  std::map<std::string, std::filesystem::path> goal_dirs_;  // goal -> its file's folder
   std::vector<std::pair<std::string, boost::json::object>> retry_;  // events refused as busy
 };
 

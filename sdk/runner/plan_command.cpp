@@ -8,6 +8,7 @@
 #include "formats.hpp"
 #include "goal_text.hpp"
 #include "layout.hpp"
+#include "relative_command.hpp"
 #include "state.hpp"
 #include "text_width.hpp"
 
@@ -163,6 +164,11 @@ size_t count_tasks(const Node &n) {
   return c;
 }
 
+// The folder a goal file's relative commands are looked up in, after the session's workspace.
+fs::path goal_folder(const std::string &file) {
+  return fs::absolute(file).parent_path().lexically_normal();
+}
+
 }  // namespace
 
 int cmd_validate(const Args &args) {
@@ -177,12 +183,23 @@ int cmd_validate(const Args &args) {
     tasks += json_int(g.as_object(), "tasks");
     names += (names.empty() ? "" : ", ") + json_str(g.as_object(), "goal_id");
   }
-  if (args.has("json"))
-    std::cout << json::serialize(json::object{{"file", file}, {"valid", true}, {"goals", goals}})
+  json::array warnings;
+  for (const auto &g : goals) {
+    json::object q{{"what", "tree"}, {"goal_id", g.at("goal_id")}};
+    json::object tree = parse_answer(state.query(json::serialize(q))).as_object();
+    for (const auto &w : missing_commands(tree, fs::current_path(), goal_folder(file)))
+      warnings.emplace_back(w);
+  }
+  if (args.has("json")) {
+    std::cout << json::serialize(json::object{
+                     {"file", file}, {"valid", true}, {"goals", goals}, {"warnings", warnings}})
               << '\n';
-  else
-    std::cout << file << ": ok, " << goals.size() << (goals.size() == 1 ? " goal" : " goals")
+  } else {
+    std::cout << shown(file) << ": ok, " << goals.size() << (goals.size() == 1 ? " goal" : " goals")
               << " (" << names << "), " << tasks << " tasks\n";
+    for (const auto &w : warnings)
+      std::cerr << "warning: " << std::string_view(w.as_string()) << '\n';
+  }
   return 0;
 }
 
@@ -192,11 +209,13 @@ int cmd_plan(const Args &args) {
   goalkeeper::Handle state = open_state(args, nullptr, Access::in_memory);
   json::object result = parse_answer(state.load(text, file)).as_object();
   std::string out;
-  json::array plans;
+  json::array plans, warnings;
   for (const auto &g : result.at("goals").as_array()) {
     std::string id = json_str(g.as_object(), "goal_id");
     json::object q{{"what", "tree"}, {"goal_id", id}};
     json::object tree = parse_answer(state.query(json::serialize(q))).as_object();
+    for (const auto &w : missing_commands(tree, fs::current_path(), goal_folder(file)))
+      warnings.emplace_back(w);
     Node root = build(tree_root(tree));
     schedule(root);
     place(root, 0);
@@ -228,10 +247,15 @@ int cmd_plan(const Args &args) {
       "[pinned] the goal's own session, one task at a time   [spawn] a child job in its own "
       "workspace\n[auto] pinned unless another job runs   [gate: T] waits for a signal   "
       "[review] waits for a person\n";
-  if (args.has("json"))
-    std::cout << json::serialize(json::object{{"file", file}, {"goals", std::move(plans)}}) << '\n';
-  else
+  if (args.has("json")) {
+    std::cout << json::serialize(json::object{
+                     {"file", file}, {"goals", std::move(plans)}, {"warnings", warnings}})
+              << '\n';
+  } else {
     std::cout << shown_lines(out);
+    for (const auto &w : warnings)
+      std::cerr << "warning: " << std::string_view(w.as_string()) << '\n';
+  }
   return 0;
 }
 

@@ -480,7 +480,9 @@ GK_API int gk_webhook(gk_plugin *p, const char *headers_json, const char *body, 
 **       {"goal_id":"G","state":"running","status":"active","tree":{"task_id":"G",
 **        "title":"...","status":"active","children":[{"task_id":"T","title":"...",
 **        "status":"done","stage":"agent_work","session_policy":"spawn","needs":["S"],
-**        "priority":1,"gate":"gh_ci"}]}}
+**        "priority":1,"run":["./agent.sh","{{ task.id }}"]}]}}
+**                                          ("run", 1.1: an agent task's argv as the file wrote
+**                                          it; "gate": a gate's type)
 **   {"what":"task","goal_id":"G","task_id":"T"}   one task in detail (status, attempt, stage,
 **                                          session, gate, artifacts, last result)
 **   {"what":"events","goal_id":"G","after":0,"limit":100}   the audit log, oldest first; goal_id

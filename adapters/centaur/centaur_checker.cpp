@@ -72,8 +72,12 @@ Settings read_settings(const Config &config) {
     double sec = v->is_int64()    ? static_cast<double>(v->as_int64())
                  : v->is_double() ? v->as_double()
                                   : -1;
-    if (!(sec > 0))
-      fail(Errc::invalid, std::string("config: \"centaur.") + key + "\" must be positive seconds");
+    // At most a year, so the milliseconds never overflow.
+    if (!(sec > 0) || sec > 31'536'000.0)
+      fail(Errc::invalid, std::string("config: \"centaur.") + key +
+                              "\" is out of range (more than 0 and at most 31536000 seconds), "
+                              "found " +
+                              json::serialize(*v));
     out_ms = std::max<int64_t>(1, static_cast<int64_t>(sec * 1000));
   };
   text("url", s.url);

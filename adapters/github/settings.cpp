@@ -39,7 +39,10 @@ void read_seconds(const json::object &o, const char *key, const std::string &whe
   else
     fail(Errc::invalid, "config: \"" + where + key + "\" must be a number of seconds");
   if (!(s > 0) || s > 86'400.0 * 365)
-    fail(Errc::invalid, "config: \"" + where + key + "\" must be positive");
+    fail(Errc::invalid,
+         "config: \"" + where + key +
+             "\" is out of range (more than 0 and at most 31536000 seconds), found " +
+             json::serialize(*v));
   out_ms = static_cast<int64_t>(s * 1000.0);
   if (out_ms < 1) out_ms = 1;
 }

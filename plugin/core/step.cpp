@@ -73,7 +73,10 @@ json::object Engine::step(const json::object &input) {
   int64_t capacity = opt_int(input, "capacity", "step input").value_or(INT_MAX);
   if (capacity < 0) fail(Errc::invalid, "step input: \"capacity\" must not be negative");
   int64_t budget = opt_int(input, "time_budget_ms", "step input").value_or(2000);
-  if (budget < 0) fail(Errc::invalid, "step input: \"time_budget_ms\" must not be negative");
+  if (budget < 0 || budget > 3'600'000)
+    fail(Errc::invalid,
+         "step input: \"time_budget_ms\" is out of range (from 0 to 3600000), found " +
+             std::to_string(budget));
   // Gate polls: decided and applied in transactions, performed between them.
   std::vector<DuePoll> due;
   std::vector<GateOutcome> outcomes;

@@ -125,3 +125,59 @@ TEST(BadInput, BadConfigIsInvalidAndNamesTheKey) {
   EXPECT_EQ(gk_open(nullptr, R"({"stat_path":"x.db"})", &p), GK_ERR_INVALID);
   EXPECT_NE(last_error().find("stat_path"), std::string::npos);
 }
+
+TEST(Config, EveryIntegerKeyHasARangeAndSaysIt) {
+  struct Case {
+    const char *config, *says;
+  };
+  for (const Case &c : {
+           Case{R"({"limits":{"max_parallel":2147483648}})",
+                "limits.max_parallel is out of range (from 1 to 1000000), found 2147483648"},
+           Case{R"({"limits":{"max_parallel":4294967296}})", "limits.max_parallel is out of range"},
+           Case{R"({"busy_timeout_ms":4294967296})", "busy_timeout_ms is out of range"},
+           Case{R"({"limits":{"max_reclaims":2147483648}})", "limits.max_reclaims is out of range"},
+           Case{R"({"limits":{"max_start_failures":0}})",
+                "limits.max_start_failures is out of range (from 1 to 1000)"},
+           Case{R"({"limits":{"lease_s":18446744073709551615}})", "limits.lease_s is out of range"},
+           Case{R"({"limits":{"max_result_bytes":10}})",
+                "limits.max_result_bytes is out of range (from 1024 to 1073741824)"},
+           Case{R"({"webhook":{"reconcile_s":99999999999}})",
+                "webhook.reconcile_s is out of range"},
+           Case{R"({"centaur":{"poll_s":1e300}})", "\"centaur.poll_s\" is out of range"},
+           Case{R"({"github":{"timeout_s":1e300}})", "\"github.timeout_s\" is out of range"},
+       }) {
+    SCOPED_TRACE(c.config);
+    gk_plugin *p = nullptr;
+    EXPECT_EQ(gk_open(nullptr, c.config, &p), GK_ERR_INVALID);
+    EXPECT_EQ(p, nullptr);
+    EXPECT_NE(last_error().find(c.says), std::string::npos) << last_error();
+  }
+  // The largest values are taken: a fan-out of a million jobs at once stays expressible.
+  Host h(R"({"limits":{"max_parallel":1000000,"max_result_bytes":1073741824}})");
+  h.load(kGoal);
+}
+
+TEST(Config, AReadOnlyHandleReadsAndRefusesEveryChange) {
+  Host writer;
+  writer.load(kGoal);
+  writer.start("g");
+  const std::string config =
+      R"({"read_only":true,"state_path":")" + writer.state_path.string() + R"("})";
+  gk_plugin *p = nullptr;
+  ASSERT_EQ(gk_open(nullptr, config.c_str(), &p), GK_OK) << last_error();
+  char *out = nullptr;
+  EXPECT_EQ(gk_query(p, R"({"what":"status"})", &out), GK_OK);
+  EXPECT_NE(std::string(out).find("\"goal_id\":\"g\""), std::string::npos);
+  gk_free(out);
+  EXPECT_EQ(gk_step(p, nullptr, &out), GK_ERR_CONFLICT);
+  EXPECT_NE(last_error().find("opened read-only"), std::string::npos) << last_error();
+  EXPECT_EQ(gk_control(p, "g", "pause"), GK_ERR_CONFLICT);
+  EXPECT_EQ(gk_load(p, kGoal, "x.yaml", &out), GK_ERR_CONFLICT);
+  gk_close(p);
+  // No state there: not found, and nothing is made.
+  const auto missing = writer.dir->path() / "none" / "state.db";
+  const std::string none = R"({"read_only":true,"state_path":")" + missing.string() + R"("})";
+  EXPECT_EQ(gk_open(nullptr, none.c_str(), &p), GK_ERR_NOT_FOUND);
+  EXPECT_NE(last_error().find("no state at " + missing.string()), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(missing.parent_path()));
+}

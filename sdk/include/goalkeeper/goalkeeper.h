@@ -306,8 +306,9 @@ GK_API int gk_control(gk_plugin *p, const char *goal_id, const char *command);
 **
 ** input_json: NULL or "" is {}. All keys are optional:
 **     {"goal_id": "land-fix",      only this goal (default: every running goal)
-**      "capacity": 4,              at most this many run_job actions (default: no host limit)
-**      "time_budget_ms": 2000}     how long gate polls may take in this step
+**      "capacity": 4,              at most this many run_job actions (default: no host limit;
+**                                  0 or more, a number above the jobs there are is no limit)
+**      "time_budget_ms": 2000}     how long gate polls may take in this step, 0..3600000
 **
 ** actions_json receives:
 **     {"actions":[

@@ -26,7 +26,7 @@ struct Config {
   // Deliveries within this long of the first are confirmed by one read (GitHub sends several
   // per change: each check run, the suite, the workflow run).
   int64_t webhook_coalesce_ms = 1000;
-  boost::json::object raw;  // the whole document, for adapters (github, centaur, ...)
+  boost::json::object raw;  // the whole document, for the checkers (github, centaur, ...)
 };
 
 // Throws gk::Error(invalid) naming the key when a value has the wrong type or range.

@@ -1,4 +1,4 @@
-// The engine: every rule of DESIGN.md applied to the model, one transaction per call.
+// The engine: every rule of docs/design.md applied to the model, one transaction per call.
 // Public methods mirror the C ABI; they throw gk::Error and the ABI layer maps it to a status.
 #pragma once
 

@@ -1,5 +1,5 @@
 // How gates that watch the outside world (gh_ci, gh_review, centaur_review) are polled. The
-// engine decides which gate parts are due; a checker (adapters/github, adapters/centaur) asks the
+// engine decides which gate parts are due; a checker (plugin/github, plugin/centaur) asks the
 // service and says pass, fail, wait or blocked. Checkers run outside the state transaction, so a
 // slow service never holds the state file's write lock.
 #pragma once

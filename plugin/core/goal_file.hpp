@@ -1,4 +1,4 @@
-// Goal files: YAML in, validated definitions out (see DESIGN.md, "Goal files"). Every error is
+// Goal files: YAML in, validated definitions out (docs/goal-files.md). Every error is
 // gk::Error(invalid) that starts with "source:line:column: " and the key path, e.g.
 // "ci.yaml:7:9: goals[0].tasks[1].sesion_policy: unknown key ...".
 #pragma once

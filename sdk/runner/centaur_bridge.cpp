@@ -4,8 +4,8 @@
 #include <set>
 
 #include "http/auth.hpp"
-#include "http/client.hpp"
 #include "http/router.hpp"
+#include "net/http_client.hpp"
 
 namespace gk::runner {
 
@@ -19,6 +19,24 @@ std::string callback_path(const std::string &ref) {
   if (slash == std::string::npos) return http::percent_encode(ref);
   return http::percent_encode(ref.substr(0, slash)) + "/" +
          http::percent_encode(ref.substr(slash + 1));
+}
+
+// One call to the bot through the plugin's transport (proxies from the environment, TLS
+// verified), on the worker thread.
+net::HttpResponse call(const std::string &method, const std::string &url,
+                       const std::string &bot_token, const std::string &body, int64_t timeout_ms) {
+  static thread_local net::HttpClient client;
+  net::HttpRequest r;
+  r.method = method;
+  r.url = url;
+  if (!bot_token.empty()) r.headers.emplace_back("Authorization", "Bearer " + bot_token);
+  r.body = body;
+  r.timeout_ms = timeout_ms;
+  return client.perform({r}, Clock::now() + std::chrono::milliseconds(timeout_ms + 1000)).at(0);
+}
+
+bool ok(const net::HttpResponse &r) {
+  return r.answered() && r.status >= 200 && r.status < 300;
 }
 
 std::string short_body(const std::string &body) {
@@ -161,15 +179,12 @@ void CentaurBridge::do_register(const Op &op) {
   body["task_id"] = op.ref;
   body["callback_url"] = base + "/api/centaur/callback/" + callback_path(op.ref);
   body["token"] = op.token;
-  std::vector<std::string> headers{"Content-Type: application/json"};
-  if (!settings_.bot_token.empty())
-    headers.push_back("Authorization: Bearer " + settings_.bot_token);
   const std::string url = settings_.bot_url + "/api/signals/register";
-  auto r = http::call("POST", url, headers, json::serialize(body), settings_.timeout_ms);
+  auto r = call("POST", url, settings_.bot_token, json::serialize(body), settings_.timeout_ms);
   std::lock_guard lock(mutex_);
   auto it = entries_.find(op.ref);
   bool current = it != entries_.end() && it->second.token == op.token;
-  if (r.ok()) {
+  if (ok(r)) {
     if (current) {
       it->second.registered = true;
       it->second.failures = 0;
@@ -178,7 +193,7 @@ void CentaurBridge::do_register(const Op &op) {
     return;
   }
   std::string why =
-      r.status ? "HTTP " + std::to_string(r.status) + " " + short_body(r.body) : r.error;
+      r.answered() ? "HTTP " + std::to_string(r.status) + " " + short_body(r.body) : r.error;
   if (current) {
     Entry &e = it->second;
     ++e.failures;
@@ -190,17 +205,14 @@ void CentaurBridge::do_register(const Op &op) {
 }
 
 void CentaurBridge::do_revoke(const Op &op) {
-  std::vector<std::string> headers;
-  if (!settings_.bot_token.empty())
-    headers.push_back("Authorization: Bearer " + settings_.bot_token);
   const std::string url = settings_.bot_url + "/api/signals/" + http::percent_encode(op.ref);
-  auto r = http::call("DELETE", url, headers, "", settings_.timeout_ms);
-  if (r.ok() || r.status == 404) {
+  auto r = call("DELETE", url, settings_.bot_token, "", settings_.timeout_ms);
+  if (ok(r) || (r.answered() && r.status == 404)) {
     log_("centaur bridge: revoked the callback of " + op.ref);
     return;
   }
   log_("centaur bridge: revoking " + op.ref + " at " + url + " failed (" +
-       (r.status ? "HTTP " + std::to_string(r.status) : r.error) + ")");
+       (r.answered() ? "HTTP " + std::to_string(r.status) : r.error) + ")");
 }
 
 }  // namespace gk::runner

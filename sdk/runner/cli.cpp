@@ -228,6 +228,16 @@ const std::vector<CommandSpec> &command_specs() {
         "goalkeeper task add --id docs --title 'Document the flag'"},
        1,
        1},
+      {"completion",
+       "completion bash",
+       "print a completion script for the shell",
+       "Prints a bash completion script for goalkeeper's commands and options. Load it with\n"
+       "`source <(goalkeeper completion bash)`; the packages install it for bash-completion.",
+       {},
+       {"source <(goalkeeper completion bash)",
+        "goalkeeper completion bash > ~/.local/share/bash-completion/completions/goalkeeper"},
+       1,
+       1},
   };
   return specs;
 }

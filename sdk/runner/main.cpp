@@ -41,6 +41,7 @@ int dispatch(const Args &args) {
   if (c == "validate") return cmd_validate(args);
   if (c == "plan") return cmd_plan(args);
   if (c == "task") return cmd_task(args);
+  if (c == "completion") return cmd_completion(args);
   return cmd_decide(args);
 }
 
@@ -50,8 +51,8 @@ int main(int argc, char **argv) {
   using namespace gk::runner;
   std::vector<std::string> words(argv + 1, argv + argc);
   if (words.size() == 1 && (words[0] == "--version" || words[0] == "version")) {
-    std::cout << "goalkeeper (host for ABI " << GK_ABI_VERSION_MAJOR << "." << GK_ABI_VERSION_MINOR
-              << ")\n";
+    std::cout << "goalkeeper " << GK_RELEASE_VERSION << " (host for ABI " << GK_ABI_VERSION_MAJOR
+              << "." << GK_ABI_VERSION_MINOR << ")\n";
     return 0;
   }
   if (words.empty()) {

@@ -21,6 +21,7 @@ install(TARGETS goalkeeper_cli gk-supervise RUNTIME DESTINATION ${CMAKE_INSTALL_
   COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/sdk/include/goalkeeper/goalkeeper.h
               ${PROJECT_SOURCE_DIR}/sdk/include/goalkeeper/goalkeeper.hpp
+              ${PROJECT_SOURCE_DIR}/sdk/include/goalkeeper/job_key.hpp
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/goalkeeper COMPONENT development)
 
 # The CMake package: find_package(goalkeeper 1 CONFIG REQUIRED) gives goalkeeper::headers and

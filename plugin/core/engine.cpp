@@ -7,6 +7,8 @@
 #include "core/ids.hpp"
 #include "core/json_util.hpp"
 
+#include <goalkeeper/job_key.hpp>
+
 namespace gk {
 
 namespace json = boost::json;
@@ -73,10 +75,7 @@ int32_t Engine::find_goal(std::string_view goal_id) const {
 }
 
 std::string Engine::job_key(const Task &t) const {
-  const Goal &g = model_.goals[t.goal];
-  std::string key = g.id;
-  if (!t.id.empty()) key += "/" + t.id;
-  return key + "#" + std::to_string(t.attempt);
+  return goalkeeper::JobKey{model_.goals[t.goal].id, t.id, t.attempt}.text();
 }
 
 std::string Engine::task_ref(const Task &t) const {

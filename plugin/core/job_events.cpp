@@ -9,34 +9,18 @@
 #include "core/model_order.hpp"
 #include "core/run_order.hpp"
 
+#include <goalkeeper/job_key.hpp>
+
 namespace gk {
 
 namespace json = boost::json;
 
 namespace {
 
-struct ParsedKey {
-  std::string goal, task;
-  int32_t attempt = 0;
-};
-
-ParsedKey parse_job_key(std::string_view key) {
-  auto bad = [&] {
-    fail(Errc::invalid, "job key '" + std::string(key) + "' is not GOAL/TASK#ATTEMPT");
-  };
-  auto hash = key.rfind('#');
-  if (hash == std::string_view::npos || hash + 1 >= key.size() || key.size() - hash > 10) bad();
-  ParsedKey k;
-  for (char c : key.substr(hash + 1)) {
-    if (c < '0' || c > '9') bad();
-    k.attempt = k.attempt * 10 + (c - '0');
-  }
-  std::string_view head = key.substr(0, hash);
-  auto slash = head.find('/');
-  k.goal = head.substr(0, slash);
-  if (slash != std::string_view::npos) k.task = head.substr(slash + 1);
-  if (k.goal.empty() || (slash != std::string_view::npos && k.task.empty())) bad();
-  return k;
+goalkeeper::JobKey parse_key(std::string_view key) {
+  auto k = goalkeeper::parse_job_key(key);
+  if (!k) fail(Errc::invalid, "job key '" + std::string(key) + "' is not GOAL/TASK#ATTEMPT");
+  return *k;
 }
 
 }  // namespace
@@ -48,7 +32,7 @@ void Engine::job_event(std::string_view key, const json::object &ev) {
     fail(Errc::invalid,
          "job event: \"type\" must be started, start_failed, heartbeat or finished, found \"" +
              type + "\"");
-  ParsedKey k = parse_job_key(key);
+  goalkeeper::JobKey k = parse_key(key);
   // The result file is the host's: read it before the transaction, so no I/O waits inside it.
   json::object result =
       type == "finished" ? read_job_result(ev, config_.max_result_bytes) : json::object{};

@@ -8,6 +8,8 @@
 #include "core/error.hpp"
 #include "core/json_util.hpp"
 
+#include <goalkeeper/job_key.hpp>
+
 namespace gk {
 
 namespace json = boost::json;
@@ -107,8 +109,7 @@ json::object Engine::step(const json::object &input) {
     json::array actions;
     json::array goals;
     for (auto &[key, reason] : model_.cancels) {
-      std::string goal = key.substr(0, key.find_first_of("/#"));
-      if (only && goal != *only) continue;
+      if (only && goalkeeper::job_key_goal(key) != *only) continue;
       actions.push_back({{"type", "cancel_job"}, {"job_key", key}, {"reason", reason}});
     }
     for (int32_t gi = 0; gi < static_cast<int32_t>(model_.goals.size()); ++gi) {

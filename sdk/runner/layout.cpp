@@ -1,6 +1,8 @@
 // The runner's files under .goalkeeper/ and the one way job keys become paths.
 #include "layout.hpp"
 
+#include <goalkeeper/job_key.hpp>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -25,39 +27,24 @@ bool is_valid_id(const std::string &s) {
 
 namespace {
 
-struct KeyParts {
-  std::string goal, task, attempt;
-};
-
-KeyParts split_key(const std::string &key) {
-  auto bad = [&] { throw std::invalid_argument("'" + key + "' is not a job key (GOAL/TASK#N)"); };
-  auto hash = key.rfind('#');
-  if (hash == std::string::npos || hash + 1 == key.size()) bad();
-  KeyParts k;
-  k.attempt = key.substr(hash + 1);
-  for (char c : k.attempt)
-    if (c < '0' || c > '9') bad();
-  std::string head = key.substr(0, hash);
-  auto slash = head.find('/');
-  k.goal = head.substr(0, slash);
-  if (slash != std::string::npos) {
-    k.task = head.substr(slash + 1);
-    if (!is_valid_id(k.task)) bad();
-  }
-  if (!is_valid_id(k.goal)) bad();
-  return k;
+// A key from elsewhere becomes a path only when its ids are ids: nothing like ".." or "a/b".
+goalkeeper::JobKey split_key(const std::string &key) {
+  auto k = goalkeeper::parse_job_key(key);
+  if (!k || !is_valid_id(k->goal) || (!k->task.empty() && !is_valid_id(k->task)))
+    throw std::invalid_argument("'" + key + "' is not a job key (GOAL/TASK#N)");
+  return *k;
 }
 
 }  // namespace
 
 fs::path key_path(const std::string &job_key) {
-  KeyParts k = split_key(job_key);
-  if (k.task.empty()) return fs::path(k.goal + "#" + k.attempt);
-  return fs::path(k.goal) / (k.task + "#" + k.attempt);
+  goalkeeper::JobKey k = split_key(job_key);
+  const std::string last = (k.task.empty() ? k.goal : k.task) + "#" + std::to_string(k.attempt);
+  return k.task.empty() ? fs::path(last) : fs::path(k.goal) / last;
 }
 
 std::string key_goal(const std::string &job_key) {
-  return job_key.substr(0, job_key.find_first_of("/#"));
+  return std::string(goalkeeper::job_key_goal(job_key));
 }
 
 Layout::Layout(const fs::path &work_dir) : root(fs::absolute(work_dir) / ".goalkeeper") {}

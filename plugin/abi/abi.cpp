@@ -220,7 +220,10 @@ GK_API int gk_webhook(gk_plugin *p, const char *headers_json, const char *body, 
     require(headers_json, "headers_json");
     if (len > 0) require(body, "body");
     auto headers = gk::parse_json_object(headers_json, "webhook headers");
-    auto result = gk::handle_webhook(p->engine, headers, std::string_view(body ? body : "", len));
+    // The checker's part verifies and reads the delivery; the engine's part acts on it.
+    gk::Delivery delivery =
+        gk::read_delivery(p->engine.config(), headers, std::string_view(body ? body : "", len));
+    auto result = gk::delivery_result(delivery, p->engine.nudge(delivery.nudge));
     if (result_json) *result_json = hand_out(result);
   });
 }

@@ -13,6 +13,7 @@
 
 #include "core/config.hpp"
 #include "core/gate_checker.hpp"
+#include "core/gate_nudge.hpp"
 #include "core/host.hpp"
 #include "core/model.hpp"
 #include "core/store.hpp"
@@ -33,19 +34,10 @@ class Engine {
   boost::json::object query(const boost::json::object &query);
 
   const Config &config() const { return config_; }
-  // A push from outside (a webhook delivery) that says some gates may have changed: the matching
-  // active gates are polled at the next step (after webhook_coalesce_ms, so a burst of
-  // deliveries costs one read) instead of at their next interval, and the delivery's repository
-  // counts as fed by webhooks. Returns {"duplicate", "matched", "scheduled", "message"}.
-  struct GateNudge {
-    std::string delivery;            // deduplication key; "" = none
-    std::string event;               // what happened, for events and messages
-    std::vector<std::string> types;  // gate types concerned (gh_ci, gh_review)
-    std::string repo;                // "owner/name", any case
-    std::vector<int64_t> prs;        // pull requests named by the payload
-    std::string sha;                 // head commit named by the payload; "" = none
-    bool restart = false;            // new head pushed: resolved parts start over
-  };
+  // The matching active gates are polled at the next step (after webhook_coalesce_ms, so a burst
+  // of deliveries costs one read) instead of at their next interval, and the delivery's
+  // repository counts as fed by webhooks. Returns {"duplicate", "matched", "scheduled",
+  // "message"}.
   boost::json::object nudge(const GateNudge &nudge);
 
   // Registers a poller for gate types it handles (before the first step).

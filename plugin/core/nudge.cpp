@@ -21,7 +21,7 @@ namespace {
 constexpr int64_t kDeliveriesKept = 10'000;
 
 // Does this part of a gate watch what the delivery names?
-bool part_matches(const json::object &leaf, const json::object *poll, const Engine::GateNudge &n,
+bool part_matches(const json::object &leaf, const json::object *poll, const GateNudge &n,
                   const std::string &repo) {
   const auto *type = leaf.if_contains("type");
   if (!type || !type->is_string() ||

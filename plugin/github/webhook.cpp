@@ -81,9 +81,9 @@ bool signature_matches(std::string_view header_value, std::string_view secret,
   return CRYPTO_memcmp(header_value.data(), expected.data(), expected.size()) == 0;
 }
 
-json::object handle_webhook(Engine &engine, const json::object &headers, std::string_view body) {
+Delivery read_delivery(const Config &config, const json::object &headers, std::string_view body) {
   std::string env_name = "GK_WEBHOOK_SECRET";
-  if (const auto *w = engine.config().raw.if_contains("webhook"); w && w->is_object())
+  if (const auto *w = config.raw.if_contains("webhook"); w && w->is_object())
     if (auto name = opt_string(w->as_object(), "secret_env", "config: webhook")) env_name = *name;
   const char *secret = std::getenv(env_name.c_str());
   if (!secret || !*secret)
@@ -98,40 +98,30 @@ json::object handle_webhook(Engine &engine, const json::object &headers, std::st
   std::string delivery = header(headers, "X-GitHub-Delivery");
   json::value parsed = parse_json(body, "webhook body");
   if (!parsed.is_object()) fail(Errc::invalid, "webhook body: expected a JSON object");
-  return map_delivery(engine, event, delivery, parsed.as_object());
+  return map_delivery(event, delivery, parsed.as_object());
 }
 
-json::object map_delivery(Engine &engine, const std::string &event, const std::string &delivery,
-                          const json::object &payload) {
-  json::object result{{"event", event},
-                      {"delivery", delivery},
-                      {"duplicate", false},
-                      {"matched", json::array()},
-                      {"scheduled", json::array()}};
+Delivery map_delivery(const std::string &event, const std::string &id,
+                      const json::object &payload) {
+  Delivery d;
+  d.event = event;
+  d.id = id;
+  GateNudge &n = d.nudge;
   std::string action = text_at(payload, {"action"});
-  Engine::GateNudge n;
-  n.delivery = delivery;
+  n.delivery = id;
   n.event = action.empty() ? event : event + "." + action;
-  // A delivery that concerns no gate is still recorded, by a nudge of no gate type, so that its
+  // A delivery that concerns no gate is still recorded (a nudge of no gate type), so that its
   // redelivery is recognised as one like any other's.
-  auto record_and_answer = [&](const char *key, const std::string &message) {
-    if (!n.delivery.empty()) {
-      Engine::GateNudge record;
-      record.delivery = n.delivery;
-      record.event = n.event;
-      json::object recorded = engine.nudge(record);
-      if (recorded.at("duplicate").as_bool()) {
-        result["duplicate"] = true;
-        result["message"] = recorded.at("message");
-        return result;
-      }
-    }
-    if (key) result[key] = message;
-    result["message"] = message;
-    return result;
+  auto ignore = [&](const std::string &why) {
+    d.note = why;
+    d.ignored = true;
+    n.types.clear();
+    return d;
   };
-  auto ignore = [&](const std::string &why) { return record_and_answer("ignored", why); };
-  if (event == "ping") return record_and_answer(nullptr, "pong: deliveries reach goalkeeper");
+  if (event == "ping") {
+    d.note = "pong: deliveries reach goalkeeper";
+    return d;
+  }
   n.repo = text_at(payload, {"repository", "full_name"});
   // Which object carries the head commit and the pull requests, per event.
   const char *holder = nullptr;
@@ -168,8 +158,24 @@ json::object map_delivery(Engine &engine, const std::string &event, const std::s
     }
   }
   if (n.repo.empty()) return ignore(n.event + " names no repository");
-  json::object nudged = engine.nudge(n);
-  for (auto &kv : nudged) result[kv.key()] = kv.value();
+  return d;
+}
+
+json::object delivery_result(const Delivery &d, const json::object &nudged) {
+  json::object result{{"event", d.event},
+                      {"delivery", d.id},
+                      {"duplicate", false},
+                      {"matched", json::array()},
+                      {"scheduled", json::array()}};
+  const bool duplicate = nudged.contains("duplicate") && nudged.at("duplicate").as_bool();
+  if (duplicate || d.nudge.types.empty()) {
+    result["duplicate"] = duplicate;
+    if (d.ignored && !duplicate) result["ignored"] = d.note;
+    result["message"] =
+        duplicate && nudged.contains("message") ? nudged.at("message") : json::value(d.note);
+    return result;
+  }
+  for (const auto &kv : nudged) result[kv.key()] = kv.value();
   return result;
 }
 

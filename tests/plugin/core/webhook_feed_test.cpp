@@ -70,7 +70,7 @@ struct WebhookFeeds : ::testing::Test {
   }
 
   json::object deliver(std::vector<int64_t> prs, std::string repo = "A/b") {
-    Engine::GateNudge n;
+    GateNudge n;
     n.delivery = "d" + std::to_string(++deliveries);
     n.event = "check_run.completed";
     n.types = {"gh_ci"};
@@ -147,7 +147,7 @@ TEST_F(WebhookFeeds, AFeedOfAnotherRepositoryOrGateTypeChangesNothing) {
   open();
   first_polls();
   deliver({1}, "a/other");
-  Engine::GateNudge review;
+  GateNudge review;
   review.delivery = "r1";
   review.event = "pull_request_review.submitted";
   review.types = {"gh_review"};

@@ -158,7 +158,7 @@ Fed fed_cycles(gkfake::FakeGitHub &fake, int n) {
     fed.cold = cycle(0);
     script(fake, n, 2);
     for (int i = 1; i <= n; ++i) {
-      gk::Engine::GateNudge nudge;
+      gk::GateNudge nudge;
       nudge.delivery = "bench-" + std::to_string(i);
       nudge.event = "check_run.completed";
       nudge.types = {"gh_ci"};
@@ -168,7 +168,7 @@ Fed fed_cycles(gkfake::FakeGitHub &fake, int n) {
     }
     // A review on PR 1 (a comment: the decision stays REVIEW_REQUIRED) shows that review
     // deliveries reach the repository too; trust is earned per gate type.
-    gk::Engine::GateNudge review;
+    gk::GateNudge review;
     review.delivery = "bench-review";
     review.event = "pull_request_review.submitted";
     review.types = {"gh_review"};

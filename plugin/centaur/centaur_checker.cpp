@@ -9,10 +9,10 @@
 #include <new>
 
 #include "core/error.hpp"
+#include "core/json_util.hpp"
+#include "core/poll_timing.hpp"
+#include "core/secret.hpp"
 #include "core/signal_match.hpp"
-#include "github/poll_timing.hpp"
-#include "github/secret.hpp"
-#include "github/settings.hpp"
 #include "net/http_client.hpp"
 #include "net/url.hpp"
 
@@ -54,7 +54,10 @@ std::string verdict_of(const json::object &review) {
 
 Settings read_settings(const Config &config) {
   Settings s;
-  s.github_api_url = github::read_settings(config).api_url;
+  // github.api_url, read as the GitHub checker reads it: where the pull requests live.
+  if (const auto *gh = config.raw.if_contains("github"); gh && gh->is_object())
+    if (auto url = opt_string(gh->as_object(), "api_url", "config: github"); url && !url->empty())
+      s.github_api_url = *url;
   const auto *c = config.raw.if_contains("centaur");
   if (!c || c->is_null()) return s;
   if (!c->is_object()) fail(Errc::invalid, "config: \"centaur\" must be an object");
@@ -110,7 +113,7 @@ std::vector<GateOutcome> CentaurChecker::poll(const std::vector<GatePoll> &due, 
                                               int64_t budget_ms) {
   std::lock_guard lock(impl_->mutex);
   const Settings &s = impl_->settings;
-  std::string token = github::read_token(s.token_env);
+  std::string token = read_token(s.token_env);
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(std::max<int64_t>(budget_ms, 100));
   std::vector<GateOutcome> out(due.size());
@@ -130,7 +133,7 @@ std::vector<GateOutcome> CentaurChecker::poll(const std::vector<GatePoll> &due, 
       if (pr && pr->is_int64()) n = pr->as_int64();
       if (pr && pr->is_string()) n = std::atoll(std::string(pr->as_string()).c_str());
       if (repo && repo->is_string() && repo->as_string().find('/') != std::string::npos && n > 0)
-        pr_url = github::pull_web_url(s.github_api_url, std::string(repo->as_string()), n);
+        pr_url = pull_web_url(s.github_api_url, std::string(repo->as_string()), n);
     }
     if (pr_url.empty()) {
       out[k].kind = GateOutcome::Kind::blocked;
@@ -160,7 +163,7 @@ std::vector<GateOutcome> CentaurChecker::poll(const std::vector<GatePoll> &due, 
     auto fault = [&](const std::string &why) {
       int64_t failures = memo_int(o.memo, "failures") + 1;
       o.memo["failures"] = failures;
-      int64_t wait = github::backoff_ms(s.backoff_ms, failures, s.max_backoff_ms, due[k].gate);
+      int64_t wait = backoff_ms(s.backoff_ms, failures, s.max_backoff_ms, due[k].gate);
       o.next_poll_ms = now_ms + wait;
       o.reason = "the review bot at " + s.url + " " + why + " for " + pr_urls[k] + " (attempt " +
                  std::to_string(failures) + ")";
@@ -169,8 +172,8 @@ std::vector<GateOutcome> CentaurChecker::poll(const std::vector<GatePoll> &due, 
       int64_t unchanged = memo_int(o.memo, "unchanged") + 1;
       o.memo["unchanged"] = unchanged;
       o.memo.erase("failures");
-      o.next_poll_ms = now_ms + github::quiet_interval_ms(s.poll_ms, unchanged - 1,
-                                                          s.max_interval_ms, due[k].gate);
+      o.next_poll_ms =
+          now_ms + quiet_interval_ms(s.poll_ms, unchanged - 1, s.max_interval_ms, due[k].gate);
     };
     if (!r.answered()) {
       fault("did not answer: " + r.error);
@@ -202,9 +205,9 @@ std::vector<GateOutcome> CentaurChecker::poll(const std::vector<GatePoll> &due, 
     }
   }
   for (auto &o : out) {
-    o.reason = github::redact(o.reason, token);
-    github::redact_json(o.artifacts, token);
-    github::redact_json(o.memo, token);
+    o.reason = redact(o.reason, token);
+    redact_json(o.artifacts, token);
+    redact_json(o.memo, token);
   }
   return out;
 }

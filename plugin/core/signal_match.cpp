@@ -197,4 +197,17 @@ Verdict evaluate_gate(const json::object &config, const json::object &parts) {
   return evaluate_at(config, parts, "");
 }
 
+std::string pull_web_url(const std::string &api_url, const std::string &repo, int64_t pr) {
+  std::string base = api_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string web;
+  if (base == "https://api.github.com")
+    web = "https://github.com";
+  else if (base.ends_with("/api/v3"))
+    web = base.substr(0, base.size() - 7);
+  else
+    web = base;
+  return web + "/" + repo + "/pull/" + std::to_string(pr);
+}
+
 }  // namespace gk

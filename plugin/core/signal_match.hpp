@@ -37,6 +37,11 @@ SignalQuery parse_signal(const boost::json::object &doc);
 // too. nullopt when the URL is not a pull request URL.
 std::optional<std::pair<std::string, int64_t>> parse_pr_url(std::string_view url);
 
+// The web page of a pull request, from the API URL it is read through: https://github.com/... for
+// api.github.com, <host>/... for GitHub Enterprise (<host>/api/v3), the API URL itself otherwise
+// (a test server).
+std::string pull_web_url(const std::string &api_url, const std::string &repo, int64_t pr);
+
 // Does the leaf gate config (rendered: no templates left) match the signal's metadata?
 bool leaf_matches(const boost::json::object &leaf, const SignalQuery &q);
 

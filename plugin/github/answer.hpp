@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "net/http_response.hpp"
 #include "github/problem.hpp"
+#include "net/http_response.hpp"
 
 namespace gk::github {
 

@@ -1,5 +1,7 @@
 #include "github/ci_state.hpp"
 
+#include "core/fnv1a.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -39,21 +41,6 @@ std::string combined_of(const std::vector<StatusInfo> &statuses) {
 }
 
 }  // namespace
-
-uint64_t fnv1a(std::string_view text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::string fnv1a_hex(std::string_view text) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(text)));
-  return buf;
-}
 
 std::vector<CheckRunInfo> latest_runs(const std::vector<CheckRunInfo> &runs) {
   std::map<std::string, size_t> best;  // name -> index into out

@@ -44,8 +44,4 @@ Verdict evaluate_ci(const CiSnapshot &snapshot, const std::vector<std::string> &
 // A short stable digest of everything that decides the verdict (to notice "nothing changed").
 std::string ci_fingerprint(const CiSnapshot &snapshot);
 
-// 64-bit FNV-1a, as 16 hex digits.
-std::string fnv1a_hex(std::string_view text);
-uint64_t fnv1a(std::string_view text);
-
 }  // namespace gk::github

@@ -6,14 +6,14 @@
 #include <mutex>
 #include <optional>
 
+#include "core/poll_timing.hpp"
+#include "core/secret.hpp"
 #include "github/answer.hpp"
 #include "github/etag_cache.hpp"
 #include "github/gate_spec.hpp"
 #include "github/graphql.hpp"
-#include "net/http_client.hpp"
-#include "github/poll_timing.hpp"
 #include "github/rest_jobs.hpp"
-#include "github/secret.hpp"
+#include "net/http_client.hpp"
 
 namespace gk::github {
 
@@ -78,7 +78,7 @@ struct GitHubChecker::Impl {
   explicit Impl(Settings s)
       : settings(std::move(s)),
         client(net::ClientOptions{"", settings.connect_timeout_ms, settings.max_connections,
-                                   64 << 20}) {}
+                                  64 << 20}) {}
 
   // --- per poll
   int64_t now = 0;

@@ -1,5 +1,7 @@
 #include "github/review_state.hpp"
 
+#include "core/fnv1a.hpp"
+
 #include <map>
 
 #include "github/ci_state.hpp"

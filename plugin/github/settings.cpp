@@ -92,16 +92,4 @@ std::string graphql_url_for(const std::string &api_url) {
   return base + "/graphql";
 }
 
-std::string pull_web_url(const std::string &api_url, const std::string &repo, int64_t pr) {
-  std::string base = trim_slash(api_url);
-  std::string web;
-  if (base == "https://api.github.com")
-    web = "https://github.com";
-  else if (base.ends_with("/api/v3"))
-    web = base.substr(0, base.size() - 7);
-  else
-    web = base;
-  return web + "/" + repo + "/pull/" + std::to_string(pr);
-}
-
 }  // namespace gk::github

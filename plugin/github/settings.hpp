@@ -31,7 +31,5 @@ Settings read_settings(const Config &config);
 // "https://api.github.com" -> "https://api.github.com/graphql";
 // "https://HOST/api/v3" -> "https://HOST/api/graphql".
 std::string graphql_url_for(const std::string &api_url);
-// The web address of a pull request: "https://github.com/o/r/pull/12" (GHES: the API's host).
-std::string pull_web_url(const std::string &api_url, const std::string &repo, int64_t pr);
 
 }  // namespace gk::github

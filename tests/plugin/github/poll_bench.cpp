@@ -14,9 +14,9 @@
 
 #include "core/engine.hpp"
 
+#include "core/poll_timing.hpp"
 #include "fake_github.hpp"
 #include "github/github_checker.hpp"
-#include "github/poll_timing.hpp"
 #include "github/settings.hpp"
 #include "net/http_client.hpp"
 
@@ -248,7 +248,7 @@ int main(int argc, char **argv) {
   // poll, capped at 300 s, jittered by gate id), against a fixed 30 s interval.
   int64_t t = 0, polls = 0;
   for (int64_t unchanged = 0; t < 3'600'000; ++unchanged, ++polls)
-    t += gk::github::quiet_interval_ms(30'000, unchanged, 300'000, "g/ci1");
+    t += gk::quiet_interval_ms(30'000, unchanged, 300'000, "g/ci1");
   std::printf(
       "\nA gh_ci gate whose PR does not change is polled %lld times in its first hour "
       "(fixed 30 s polling: 120).\n",

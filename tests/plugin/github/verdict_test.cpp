@@ -4,18 +4,25 @@
 
 #include "centaur/centaur_checker.hpp"
 #include "core/error.hpp"
+#include "core/poll_timing.hpp"
+#include "core/secret.hpp"
+#include "core/signal_match.hpp"
 #include "github/ci_state.hpp"
 #include "github/gate_spec.hpp"
 #include "github/graphql.hpp"
-#include "github/poll_timing.hpp"
 #include "github/rest.hpp"
 #include "github/review_state.hpp"
-#include "github/secret.hpp"
 #include "github/settings.hpp"
 #include "net/url.hpp"
 
 namespace json = boost::json;
 using namespace gk::github;
+using gk::backoff_ms;
+using gk::jitter;
+using gk::pull_web_url;
+using gk::quiet_interval_ms;
+using gk::redact;
+using gk::redact_json;
 using Kind = Verdict::Kind;
 
 namespace {

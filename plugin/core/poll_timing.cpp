@@ -1,12 +1,12 @@
-#include "github/poll_timing.hpp"
+#include "core/poll_timing.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "github/ci_state.hpp"
+#include "core/fnv1a.hpp"
 
-namespace gk::github {
+namespace gk {
 
 namespace {
 
@@ -40,4 +40,4 @@ int64_t backoff_ms(int64_t first_ms, int64_t failures, int64_t cap_ms, std::stri
   return jittered_within(v, static_cast<double>(cap_ms), jitter(gate, -failures));
 }
 
-}  // namespace gk::github
+}  // namespace gk

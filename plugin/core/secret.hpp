@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace gk::github {
+namespace gk {
 
 // The value of environment variable `name`, or "" when it is unset or empty.
 std::string read_token(const std::string &name);
@@ -18,4 +18,4 @@ std::string redact(std::string_view text, std::string_view secret);
 void redact_json(boost::json::value &value, std::string_view secret);
 void redact_json(boost::json::object &value, std::string_view secret);
 
-}  // namespace gk::github
+}  // namespace gk

@@ -1,8 +1,8 @@
-#include "github/secret.hpp"
+#include "core/secret.hpp"
 
 #include <cstdlib>
 
-namespace gk::github {
+namespace gk {
 
 namespace json = boost::json;
 
@@ -50,4 +50,4 @@ void redact_json(json::value &value, std::string_view secret) {
   }
 }
 
-}  // namespace gk::github
+}  // namespace gk

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace gk::github {
+namespace gk {
 
 // A factor in [0.9, 1.1], a function of (gate, salt).
 double jitter(std::string_view gate, int64_t salt);
@@ -19,4 +19,4 @@ int64_t quiet_interval_ms(int64_t base_ms, int64_t unchanged, int64_t cap_ms,
 // first × 2^(failures-1) with jitter, at most cap (also when first is larger). failures >= 1.
 int64_t backoff_ms(int64_t first_ms, int64_t failures, int64_t cap_ms, std::string_view gate);
 
-}  // namespace gk::github
+}  // namespace gk

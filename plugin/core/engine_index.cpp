@@ -121,8 +121,8 @@ void Engine::rebuild_indexes() {
     if (t.status == Status::pending_review && !t.review_announced) g.announce.insert(i);
     if (t.def->stage == Stage::wait_for_signal && t.status == Status::active) {
       model_.active_gates.insert(i);
-      if (const auto *d = t.gate.if_contains("deadline_ms"); d && d->is_int64())
-        model_.timers.push({d->as_int64(), i, TimerKind::gate_deadline});
+      if (t.gate.deadline_ms)
+        model_.timers.push({*t.gate.deadline_ms, i, TimerKind::gate_deadline});
     }
   }
   for (TaskIndex i = 0; i < n; ++i)

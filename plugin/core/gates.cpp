@@ -65,10 +65,13 @@ void Engine::activate_gate(TaskIndex i) {
     set_status(i, Status::blocked, t.reason);
     return;
   }
-  t.gate = {{"config", config}, {"activated_ms", now_}, {"parts", json::object{}}};
-  if (int64_t timeout = gate_timeout_s(config.as_object()); timeout > 0) {
-    t.gate["deadline_ms"] = now_ + timeout * 1000;
-    model_.timers.push({now_ + timeout * 1000, i, TimerKind::gate_deadline});
+  t.gate = GateRuntime{};
+  t.gate.active = true;
+  t.gate.config = config.as_object();
+  t.gate.activated_ms = now_;
+  if (int64_t timeout = gate_timeout_s(t.gate.config); timeout > 0) {
+    t.gate.deadline_ms = now_ + timeout * 1000;
+    model_.timers.push({*t.gate.deadline_ms, i, TimerKind::gate_deadline});
   }
   model_.active_gates.insert(i);
   schedule_polls(i);
@@ -80,34 +83,25 @@ void Engine::activate_gate(TaskIndex i) {
 void Engine::deactivate_gate(TaskIndex i) {
   Task &t = model_.tasks[i];
   model_.active_gates.erase(i);
-  t.gate = {};
+  t.gate = GateRuntime{};
   dirty(i);
 }
 
 void Engine::resolve_gate_part(TaskIndex i, const std::string &path, bool pass,
                                const json::value &artifacts) {
   Task &t = model_.tasks[i];
-  if (json::value *p = t.gate.if_contains("parts"); !p || !p->is_object())
-    t.gate["parts"] = json::object{};
-  // Both references are taken after the last insertion into t.gate (an insertion may rehash it).
-  auto &parts = t.gate.at("parts");
-  parts.as_object()[path] = {{"status", pass ? "pass" : "fail"}, {"artifacts", artifacts}};
+  t.gate.parts[path] = GatePart{pass, artifacts};
   dirty(i);
-  const json::value *config = t.gate.if_contains("config");
-  Verdict v = config && config->is_object() ? evaluate_gate(config->as_object(), parts.as_object())
-                                            : (pass ? Verdict::pass : Verdict::fail);
+  Verdict v = t.gate.active ? t.gate.verdict() : (pass ? Verdict::pass : Verdict::fail);
   if (v == Verdict::wait) return;
   // Gather what the parts said: a failure carries the failed parts' artifacts.
   json::object gathered;
-  for (const auto &kv : parts.as_object()) {
-    const auto &part = kv.value().as_object();
-    bool part_pass = part.at("status").as_string() == "pass";
-    if (part_pass != (v == Verdict::pass)) continue;
-    const auto &a = part.at("artifacts");
-    if (kv.key().empty() && a.is_object())
-      for (const auto &x : a.as_object()) gathered[x.key()] = x.value();
-    else if (!kv.key().empty())
-      gathered[kv.key()] = a;
+  for (const auto &[part_path, part] : t.gate.parts) {
+    if (part.pass != (v == Verdict::pass)) continue;
+    if (part_path.empty() && part.artifacts.is_object())
+      for (const auto &x : part.artifacts.as_object()) gathered[x.key()] = x.value();
+    else if (!part_path.empty())
+      gathered[part_path] = part.artifacts;
   }
   if (v == Verdict::pass)
     gate_passed(i, gathered);
@@ -187,12 +181,8 @@ json::object Engine::signal(const json::object &doc) {
     std::vector<Hit> hits;
     for (TaskIndex i : candidates) {
       const Task &t = model_.tasks[i];
-      const auto *config = t.gate.if_contains("config");
-      if (!config || !config->is_object()) continue;
-      const auto *parts = t.gate.if_contains("parts");
-      for (const GateLeaf &leaf : gate_leaves(config->as_object())) {
-        bool resolved = parts && parts->is_object() && parts->as_object().contains(leaf.path);
-        if (resolved) continue;
+      if (!t.gate.active) continue;
+      for (const GateLeaf &leaf : t.gate.undecided()) {
         const auto *type = leaf.config->if_contains("type");
         bool type_ok = type && type->is_string() && type->as_string() == q.type;
         if (q.task_id ? type_ok : leaf_matches(*leaf.config, q)) hits.push_back({i, leaf.path});

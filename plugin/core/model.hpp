@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/gate_runtime.hpp"
 #include "core/goal_def.hpp"
 #include "core/status.hpp"
 
@@ -59,7 +60,7 @@ struct Task {
   std::string feedback;  // last review rejection
   std::string failure;   // failure context for the next prompt
   boost::json::object artifacts;
-  boost::json::object gate;  // gate runtime: rendered config, parts, deadline, history
+  GateRuntime gate;  // a wait_for_signal task's runtime while it waits (gate_runtime.hpp)
 
   // Derived, rebuilt on load.
   StatusCounts counts;     // of the children (parents only)

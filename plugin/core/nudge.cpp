@@ -21,7 +21,7 @@ namespace {
 constexpr int64_t kDeliveriesKept = 10'000;
 
 // Does this part of a gate watch what the delivery names?
-bool part_matches(const json::object &leaf, const json::object *poll, const GateNudge &n,
+bool part_matches(const json::object &leaf, const PartPoll *poll, const GateNudge &n,
                   const std::string &repo) {
   const auto *type = leaf.if_contains("type");
   if (!type || !type->is_string() ||
@@ -39,9 +39,8 @@ bool part_matches(const json::object &leaf, const json::object *poll, const Gate
   if (const auto *sha = leaf.if_contains("sha"); sha && sha->is_string())
     return ascii_lower(sha->as_string()) == n.sha;
   if (poll)
-    if (const auto *memo = poll->if_contains("memo"); memo && memo->is_object())
-      if (const auto *head = memo->as_object().if_contains("head"); head && head->is_string())
-        return ascii_lower(head->as_string()) == n.sha;
+    if (const auto *head = poll->memo.if_contains("head"); head && head->is_string())
+      return ascii_lower(head->as_string()) == n.sha;
   return false;
 }
 
@@ -64,26 +63,19 @@ json::object Engine::nudge(const GateNudge &n) {
     const int64_t due = now_ + config_.webhook_coalesce_ms;
     for (TaskIndex i : model_.active_gates) {
       Task &t = model_.tasks[i];
-      const auto *config = t.gate.if_contains("config");
-      if (!config || !config->is_object()) continue;
-      // Lookups only (if_contains): operator[] may rehash the object and move `config`.
-      json::value *pv = t.gate.if_contains("polls");
-      json::object *polls = pv && pv->is_object() ? &pv->as_object() : nullptr;
-      json::value *parts = t.gate.if_contains("parts");
+      if (!t.gate.active) continue;
       bool hit = false;
-      for (const GateLeaf &leaf : gate_leaves(config->as_object())) {
-        json::object *poll = nullptr;
-        if (json::value *p = polls ? polls->if_contains(leaf.path) : nullptr; p && p->is_object())
-          poll = &p->as_object();
-        if (!part_matches(*leaf.config, poll, q, repo)) continue;
+      for (const GateLeaf &leaf : gate_leaves(t.gate.config)) {
+        auto poll = t.gate.polls.find(leaf.path);
+        PartPoll *p = poll == t.gate.polls.end() ? nullptr : &poll->second;
+        if (!part_matches(*leaf.config, p, q, repo)) continue;
         hit = true;
-        if (poll) {
+        if (p) {
           // The first delivery of a burst sets the time of the read that confirms them all.
-          const auto *next = poll->if_contains("next_ms");
-          if (!next || !next->is_int64() || next->as_int64() > due) (*poll)["next_ms"] = due;
-          (*poll)["nudged_ms"] = now_;
+          if (p->next_ms > due) p->next_ms = due;
+          p->nudged_ms = now_;
         }
-        if (q.restart && parts && parts->is_object()) parts->as_object().erase(leaf.path);
+        if (q.restart) t.gate.parts.erase(leaf.path);
       }
       if (!hit) continue;
       Goal &g = model_.goals[t.goal];

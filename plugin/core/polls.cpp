@@ -1,5 +1,5 @@
 // Polling gate parts through the registered checkers. Which parts are due lives in the gate's
-// runtime JSON ("polls": {path: {"next_ms": ..., "memo": {...}}}), so it survives restarts.
+// runtime (gate_runtime.hpp: each watched part's next poll and memo), so it survives restarts.
 #include <algorithm>
 
 #include "core/engine.hpp"
@@ -12,12 +12,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr int64_t kDefaultPollMs = 30'000;
-
-// When a webhook nudged this part and no poll has confirmed it yet; 0 = not nudged.
-int64_t nudged_ms(const json::object &entry) {
-  const auto *n = entry.if_contains("nudged_ms");
-  return n && n->is_int64() ? n->as_int64() : 0;
-}
 
 }  // namespace
 
@@ -35,15 +29,11 @@ GateChecker *Engine::checker_for(std::string_view type) const {
 void Engine::schedule_polls(TaskIndex i) {
   if (checkers_.empty()) return;
   Task &t = model_.tasks[i];
-  const auto &config = t.gate.at("config");
-  if (!config.is_object()) return;
-  json::object polls;
-  for (const GateLeaf &leaf : gate_leaves(config.as_object())) {
+  for (const GateLeaf &leaf : gate_leaves(t.gate.config)) {
     const auto *type = leaf.config->if_contains("type");
     if (type && type->is_string() && checker_for(type->as_string()))
-      polls[leaf.path] = {{"next_ms", now_}, {"memo", json::object{}}};
+      t.gate.polls[leaf.path] = PartPoll{now_, {}, 0};
   }
-  if (!polls.empty()) t.gate["polls"] = std::move(polls);
 }
 
 std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int64_t now) {
@@ -52,33 +42,26 @@ std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int
   for (TaskIndex i : model_.active_gates) {
     const Task &t = model_.tasks[i];
     const Goal &g = model_.goals[t.goal];
-    const auto *p = t.gate.if_contains("polls");
-    const auto *config = t.gate.if_contains("config");
-    if (!p || !p->is_object() || !config || !config->is_object()) continue;
-    const auto *parts = t.gate.if_contains("parts");
-    for (const GateLeaf &leaf : gate_leaves(config->as_object())) {
-      const auto *entry = p->as_object().if_contains(leaf.path);
-      if (!entry || !entry->is_object()) continue;
-      if (parts && parts->is_object() && parts->as_object().contains(leaf.path)) continue;
-      const auto &e = entry->as_object();
-      const auto *next = e.if_contains("next_ms");
-      if (!next || !next->is_int64()) continue;
+    if (!t.gate.active || t.gate.polls.empty()) continue;
+    for (const GateLeaf &leaf : t.gate.undecided()) {
+      auto entry = t.gate.polls.find(leaf.path);
+      if (entry == t.gate.polls.end()) continue;
+      const PartPoll &e = entry->second;
       // A nudged part whose coalescing window is still open rides along with a poll made anyway.
-      const bool rider = next->as_int64() > now;
-      if (rider && (nudged_ms(e) == 0 || next->as_int64() - now > config_.webhook_coalesce_ms))
-        continue;
+      const bool rider = e.next_ms > now;
+      if (rider && (e.nudged_ms == 0 || e.next_ms - now > config_.webhook_coalesce_ms)) continue;
       const auto *type = leaf.config->if_contains("type");
       GateChecker *checker = type && type->is_string() ? checker_for(type->as_string()) : nullptr;
       if (!checker) continue;
-      DuePoll d{g.id, t.id, leaf.path, t.gate.at("activated_ms").as_int64(), checker};
+      DuePoll d{g.id, t.id, leaf.path, t.gate.activated_ms, checker};
       d.type = type->as_string();
       if (const auto *r = leaf.config->if_contains("repo"); r && r->is_string())
         d.repo = ascii_lower(r->as_string());
-      d.nudged_ms = nudged_ms(e);
+      d.nudged_ms = e.nudged_ms;
       GatePoll poll;
       poll.gate = g.id + "/" + t.id + (leaf.path.empty() ? "" : "#" + leaf.path);
       poll.config = *leaf.config;
-      if (const auto *m = e.if_contains("memo"); m && m->is_object()) poll.memo = m->as_object();
+      poll.memo = e.memo;
       d.first = poll.memo.empty();
       (rider ? riders : due).push_back(std::move(d));
       (rider ? rider_polls : polls).push_back(std::move(poll));
@@ -133,14 +116,13 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
     TaskIndex i = tit->second;
     Task &t = model_.tasks[i];
     // A late answer for a gate that was resolved or restarted meanwhile is ignored.
-    const auto *activated = t.gate.if_contains("activated_ms");
-    if (!model_.active_gates.count(i) || !activated || activated->as_int64() != d.activated_ms) {
+    if (!model_.active_gates.count(i) || !t.gate.active || t.gate.activated_ms != d.activated_ms) {
       event(g, &t, "late_poll_ignored", {{"part", d.path}});
       continue;
     }
-    auto &entry = t.gate["polls"].as_object()[d.path];
+    PartPoll &entry = t.gate.polls[d.path];
     // A nudge after the poll began may not be in its answer: it is confirmed by another read.
-    const int64_t nudge_now = entry.is_object() ? nudged_ms(entry.as_object()) : 0;
+    const int64_t nudge_now = entry.nudged_ms;
     const bool announced = d.nudged_ms > 0 || nudge_now > 0;
     switch (o.kind) {
       case GateOutcome::Kind::pass:
@@ -158,15 +140,14 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
         break;
       case GateOutcome::Kind::wait: {
         check_announced(t, d, o.moved, announced);
-        json::object next{{"next_ms", wait_until(d, o, kDefaultPollMs)}, {"memo", o.memo}};
+        PartPoll next{wait_until(d, o, kDefaultPollMs), o.memo, 0};
         if (nudge_now > d.nudged_ms) {
-          next["next_ms"] =
-              std::min(next["next_ms"].as_int64(), nudge_now + config_.webhook_coalesce_ms);
-          next["nudged_ms"] = nudge_now;
+          next.next_ms = std::min(next.next_ms, nudge_now + config_.webhook_coalesce_ms);
+          next.nudged_ms = nudge_now;
         } else if (!o.reason.empty() && d.nudged_ms > 0) {
           // The read failed: what the delivery announced is still to be confirmed, and its
           // verdict, when the retry finds it, was announced.
-          next["nudged_ms"] = d.nudged_ms;
+          next.nudged_ms = d.nudged_ms;
         }
         entry = std::move(next);
         if (!o.reason.empty())
@@ -180,15 +161,9 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
 
 int64_t Engine::next_poll_ms() const {
   int64_t best = 0;
-  for (TaskIndex i : model_.active_gates) {
-    const auto *p = model_.tasks[i].gate.if_contains("polls");
-    if (!p || !p->is_object()) continue;
-    for (const auto &kv : p->as_object()) {
-      const auto *n =
-          kv.value().is_object() ? kv.value().as_object().if_contains("next_ms") : nullptr;
-      if (n && n->is_int64() && (best == 0 || n->as_int64() < best)) best = n->as_int64();
-    }
-  }
+  for (TaskIndex i : model_.active_gates)
+    for (const auto &[path, poll] : model_.tasks[i].gate.polls)
+      if (best == 0 || poll.next_ms < best) best = poll.next_ms;
   return best;
 }
 

@@ -14,13 +14,9 @@ namespace {
 
 // The types of a gate's leaves that no signal or poll has decided yet: ["human_approval"] says
 // that only a person can pass it now, whatever the gate's shape.
-json::array unresolved_types(const json::object &gate) {
+json::array unresolved_types(const GateRuntime &gate) {
   json::array types;
-  const auto *config = gate.if_contains("config");
-  if (!config || !config->is_object()) return types;
-  const auto *parts = gate.if_contains("parts");
-  for (const GateLeaf &leaf : gate_leaves(config->as_object())) {
-    if (parts && parts->is_object() && parts->as_object().contains(leaf.path)) continue;
+  for (const GateLeaf &leaf : gate.undecided()) {
     const auto *type = leaf.config->if_contains("type");
     if (type && std::find(types.begin(), types.end(), *type) == types.end()) types.push_back(*type);
   }
@@ -43,7 +39,7 @@ json::object Engine::status_json(const Goal &g) const {
       a["since_ms"] = t.started_ms;
     } else {
       a["gate"] = t.def->wait_for.contains("type") ? t.def->wait_for.at("type") : json::value();
-      a["since_ms"] = t.gate.contains("activated_ms") ? t.gate.at("activated_ms") : json::value();
+      a["since_ms"] = t.gate.active ? json::value(t.gate.activated_ms) : json::value();
       a["waits_for"] = unresolved_types(t.gate);
     }
     active.push_back(std::move(a));
@@ -118,7 +114,7 @@ json::object Engine::task_json(TaskIndex top, bool with_children) const {
     const Task &t = model_.tasks[top];
     if (!t.failure.empty()) out["failure"] = t.failure;
     if (!t.feedback.empty()) out["feedback"] = t.feedback;
-    if (!t.gate.empty()) out["gate"] = t.gate;
+    if (t.gate.active) out["gate"] = t.gate.to_json();
     if (t.def->stage == Stage::wait_for_signal) out["wait_for"] = t.def->wait_for;
     out["max_retries"] = t.def->max_retries;
     out["start_failures"] = t.start_failures;

@@ -56,10 +56,7 @@ void Engine::run_due_timers() {
         break;
       }
       case TimerKind::gate_deadline: {
-        const auto *d = t.gate.if_contains("deadline_ms");
-        if (!model_.active_gates.count(tm.task) || !d || !d->is_int64() ||
-            d->as_int64() != tm.due_ms)
-          break;
+        if (!model_.active_gates.count(tm.task) || t.gate.deadline_ms != tm.due_ms) break;
         event(model_.goals[t.goal], &t, "gate_timeout", {});
         gate_failed(tm.task, {{"reason", "timeout"}});
         break;

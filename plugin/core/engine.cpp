@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/goal_file.hpp"
 #include "core/ids.hpp"
+#include "core/job_result.hpp"
 #include "core/json_util.hpp"
 
 #include <goalkeeper/job_key.hpp>
@@ -33,81 +34,19 @@ void Engine::writable() const {
              " was opened read-only (\"read_only\": true): this call would change it");
 }
 
+void Engine::commit(sql::Transaction &tx) {
+  tx_.flush();
+  tx.commit();
+  if (tx_.reload_after_commit) stale_ = true;
+  tx_.reload_after_commit = false;
+}
+
 void Engine::refresh() {
   if (store_.changed_by_others() || stale_) {
     model_ = store_.read_all();
-    rebuild_indexes();
+    tree_.rebuild_indexes();
     stale_ = false;
   }
-}
-
-void Engine::flush() {
-  for (TaskIndex i : dirty_tasks_) {
-    store_.update_task(model_.tasks[i]);
-    model_.tasks[i].dirty = false;
-  }
-  for (int32_t g : dirty_goals_) {
-    store_.update_goal(model_.goals[g]);
-    model_.goals[g].dirty = false;
-  }
-  dirty_tasks_.clear();
-  dirty_goals_.clear();
-}
-
-void Engine::event(const Goal &g, const Task *t, std::string_view kind, const json::object &data) {
-  touched_ = true;
-  store_.append_event(now_, g.id, t ? std::string_view(t->id) : std::string_view(), kind,
-                      json::serialize(data));
-  if (hooks_.log) {
-    std::string line = g.id;
-    if (t && !t->id.empty()) line.append("/").append(t->id);
-    line.append(": ").append(kind);
-    if (!data.empty()) line.append(" ").append(json::serialize(data));
-    hooks_.log(LogLevel::debug, line);
-  }
-}
-
-int32_t Engine::find_goal(std::string_view goal_id) const {
-  auto it = model_.goal_by_id.find(std::string(goal_id));
-  if (it == model_.goal_by_id.end())
-    fail(Errc::not_found, "no goal '" + std::string(goal_id) + "' in the state");
-  return it->second;
-}
-
-std::string Engine::job_key(const Task &t) const {
-  return goalkeeper::JobKey{model_.goals[t.goal].id, t.id, t.attempt}.text();
-}
-
-std::string Engine::task_ref(const Task &t) const {
-  const Goal &g = model_.goals[t.goal];
-  return t.id.empty() ? g.id : g.id + "/" + t.id;
-}
-
-// "G/T", or a bare "T" that only one goal has.
-TaskIndex Engine::resolve_task_ref(std::string_view ref) const {
-  if (ref.empty()) fail(Errc::invalid, "task id is empty");
-  auto slash = ref.find('/');
-  if (slash != std::string_view::npos) {
-    const Goal &g = model_.goals[find_goal(ref.substr(0, slash))];
-    auto it = g.by_id.find(std::string(ref.substr(slash + 1)));
-    if (it == g.by_id.end())
-      fail(Errc::not_found,
-           "goal '" + g.id + "' has no task '" + std::string(ref.substr(slash + 1)) + "'");
-    return it->second;
-  }
-  TaskIndex found = kNoTask;
-  std::string goals;
-  for (const Goal &g : model_.goals) {
-    auto it = g.by_id.find(std::string(ref));
-    if (it == g.by_id.end()) continue;
-    goals += (goals.empty() ? "" : ", ") + g.id;
-    if (found != kNoTask)
-      fail(Errc::invalid, "task id '" + std::string(ref) + "' is in several goals (" + goals +
-                              "); name it as GOAL/TASK");
-    found = it->second;
-  }
-  if (found == kNoTask) fail(Errc::not_found, "no task '" + std::string(ref) + "' in any goal");
-  return found;
 }
 
 namespace {
@@ -131,30 +70,6 @@ GoalDef run_ordered(GoalDef def) {
 
 }  // namespace
 
-// The definition a goal was loaded with, rebuilt from the state (tasks a job added at run time
-// are not part of it). Only needed to explain a conflict.
-GoalDef Engine::stored_definition(int32_t gi) const {
-  const Goal &g = model_.goals[gi];
-  GoalDef def = g.def;
-  struct Item {
-    TaskIndex task;
-    TaskDef *into;
-  };
-  def.root = shallow_copy(*model_.tasks[g.root].def);
-  std::vector<Item> work{{g.root, &def.root}};
-  while (!work.empty()) {
-    Item item = work.back();
-    work.pop_back();
-    const Task &t = model_.tasks[item.task];
-    for (TaskIndex c : t.children)
-      if (!model_.tasks[c].dynamic) item.into->tasks.push_back(shallow_copy(*model_.tasks[c].def));
-    size_t k = 0;
-    for (TaskIndex c : t.children)
-      if (!model_.tasks[c].dynamic) work.push_back({c, &item.into->tasks[k++]});
-  }
-  return def;
-}
-
 json::object Engine::load(std::string_view yaml, std::string_view source_name) {
   // Parse and validate before touching the state: a failed load writes nothing.
   std::vector<GoalDef> defs = parse_goal_file(yaml, source_name);
@@ -168,7 +83,7 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
       if (existing != model_.goal_by_id.end()) {
         if (store_.goal_digest(def.id) != digest) {
           std::string diff =
-              describe_difference(json::value(to_json(stored_definition(existing->second))),
+              describe_difference(json::value(to_json(tree_.stored_definition(existing->second))),
                                   json::value(to_json(run_ordered(def))));
           fail(Errc::conflict, "goal '" + def.id +
                                    "' is already loaded with a different definition (" + diff +
@@ -179,20 +94,20 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
         results.push_back(std::move(r));
         continue;
       }
-      touched_ = true;
+      tx_.touched = true;
       Goal g;
       g.id = def.id;
       g.source = std::string(source_name);
       g.def = header_of(def);
-      store_.insert_goal(g, digest, now_);
+      store_.insert_goal(g, digest, tx_.now);
       auto gi = static_cast<int32_t>(model_.goals.size());
       model_.goal_by_id.emplace(g.id, gi);
       model_.goals.push_back(std::move(g));
       model_.tasks.reserve(model_.tasks.size() + count_tasks(def.root));
-      insert_tree(def.root, gi, kNoTask, false);
+      tree_.insert_tree(def.root, gi, kNoTask, false);
       auto count = static_cast<int64_t>(model_.goals[gi].by_id.size());
-      event(model_.goals[gi], nullptr, "goal_loaded",
-            {{"source", std::string(source_name)}, {"tasks", count}});
+      tx_.event(model_.goals[gi], nullptr, "goal_loaded",
+                {{"source", std::string(source_name)}, {"tasks", count}});
       r["created"] = true;
       r["tasks"] = count;
       results.push_back(std::move(r));
@@ -205,7 +120,7 @@ void Engine::start(std::string_view goal_id, const json::object &options) {
   check_keys(options, {"spec"}, "start options");
   bool spec = opt_bool(options, "spec", "start options").value_or(false);
   mutate([&] {
-    Goal &g = model_.goals[find_goal(goal_id)];
+    Goal &g = model_.goals[tree_.find_goal(goal_id)];
     switch (g.state) {
       case GoalState::running:
       case GoalState::paused:
@@ -213,7 +128,7 @@ void Engine::start(std::string_view goal_id, const json::object &options) {
         return;  // running the same file again resumes, it does not restart
       case GoalState::stopped:
         if (g.spec == SpecPhase::none && !spec) {
-          resume_goal(g);
+          tree_.resume_goal(g);
           return;
         }
         break;
@@ -221,18 +136,61 @@ void Engine::start(std::string_view goal_id, const json::object &options) {
         break;
     }
     g.state = GoalState::running;
-    dirty(g);
+    tx_.dirty(g);
     if (spec) {
       g.spec = SpecPhase::decomposing;
-      event(g, nullptr, "goal_started", {{"spec", true}});
-      set_status(g.root, Status::active, "decomposing the goal");
-      start_job(g.root, true);
+      tx_.event(g, nullptr, "goal_started", {{"spec", true}});
+      tree_.set_status(g.root, Status::active, "decomposing the goal");
+      tree_.start_job(g.root, true);
       return;
     }
-    event(g, nullptr, "goal_started", {});
-    enter(g.root);
-    on_goal_status(g);
+    tx_.event(g, nullptr, "goal_started", {});
+    tree_.enter(g.root);
+    tree_.on_goal_status(g);
   });
+}
+
+namespace {
+
+goalkeeper::JobKey parse_key(std::string_view key) {
+  auto k = goalkeeper::parse_job_key(key);
+  if (!k) fail(Errc::invalid, "job key '" + std::string(key) + "' is not GOAL/TASK#ATTEMPT");
+  return *k;
+}
+
+}  // namespace
+
+void Engine::job_event(std::string_view key, const json::object &ev) {
+  check_keys(ev, {"type", "pid", "reason", "exit_code", "result", "result_file"}, "job event");
+  auto type = opt_string(ev, "type", "job event").value_or("");
+  if (type != "started" && type != "start_failed" && type != "heartbeat" && type != "finished")
+    fail(Errc::invalid,
+         "job event: \"type\" must be started, start_failed, heartbeat or finished, found \"" +
+             type + "\"");
+  goalkeeper::JobKey k = parse_key(key);
+  // The result file is the host's: read it before the transaction, so no I/O waits inside it.
+  json::object result =
+      type == "finished" ? read_job_result(ev, config_.max_result_bytes) : json::object{};
+  if (type == "finished" && !ev.contains("exit_code") && !result.contains("status"))
+    fail(Errc::invalid, "job event: finished needs \"exit_code\" or a result with \"status\"");
+  opt_int(ev, "exit_code", "job event");
+  auto reason = opt_string(ev, "reason", "job event").value_or("");
+
+  mutate([&] { jobs_.apply_event(k, key, type, reason, ev, result); });
+}
+
+json::object Engine::signal(const json::object &doc) {
+  SignalQuery q = parse_signal(doc);
+  return mutate([&] { return gates_.apply_signal(q); });
+}
+
+json::object Engine::nudge(const GateNudge &n) {
+  return mutate([&] { return gates_.apply_nudge(n); });
+}
+
+void Engine::add_checker(std::shared_ptr<GateChecker> checker) {
+  std::lock_guard lock(mutex_);
+  gates_.add_checker(std::move(checker));
 }
 
 }  // namespace gk

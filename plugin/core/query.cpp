@@ -33,7 +33,7 @@ json::object Engine::status_json(const Goal &g) const {
     const Task &t = model_.tasks[i];
     json::object a{{"task_id", t.id.empty() ? g.id : t.id}, {"title", t.def->title}};
     if (t.job != JobState::none) {
-      a["job_key"] = job_key(t);
+      a["job_key"] = tree_.job_key(t);
       a["job"] = t.job == JobState::offered ? "offered" : "running";
       a["session"] = t.pinned ? "pinned" : "spawned";
       a["since_ms"] = t.started_ms;
@@ -49,7 +49,7 @@ json::object Engine::status_json(const Goal &g) const {
   for (TaskIndex i : model_.active_gates)
     if (model_.tasks[i].goal == gi) add_active(i);
   // Reviews and blocked tasks are rare; the walk is over the goal's tree only on request.
-  for (TaskIndex i : subtree(g.root)) {
+  for (TaskIndex i : tree_.subtree(g.root)) {
     const Task &t = model_.tasks[i];
     // Parents follow their children; the root waits for a review of its own only for its plan.
     if (!t.is_leaf() && !(i == g.root && g.spec == SpecPhase::awaiting_approval)) continue;
@@ -83,7 +83,7 @@ json::object Engine::task_json(TaskIndex top, bool with_children) const {
                    {"session_policy", to_string(t.def->session_policy)},
                    {"attempt", t.attempt}};
     if (t.job != JobState::none) {
-      o["job_key"] = job_key(t);
+      o["job_key"] = tree_.job_key(t);
       o["session"] = t.pinned ? "pinned" : "spawned";
     }
     if (t.def->parallel) o["parallel"] = true;
@@ -150,7 +150,7 @@ json::object Engine::query(const json::object &q) {
   if (what == "status") {
     json::array goals;
     if (goal_id) {
-      goals.push_back(status_json(model_.goals[find_goal(*goal_id)]));
+      goals.push_back(status_json(model_.goals[tree_.find_goal(*goal_id)]));
     } else {
       for (const Goal &g : model_.goals) goals.push_back(status_json(g));
     }
@@ -158,7 +158,7 @@ json::object Engine::query(const json::object &q) {
   }
   if (what == "tree") {
     if (!goal_id) fail(Errc::invalid, "query: \"tree\" needs \"goal_id\"");
-    const Goal &g = model_.goals[find_goal(*goal_id)];
+    const Goal &g = model_.goals[tree_.find_goal(*goal_id)];
     return {{"goal_id", g.id},
             {"state", to_string(g.state)},
             {"status", to_string(model_.tasks[g.root].status)},
@@ -168,13 +168,13 @@ json::object Engine::query(const json::object &q) {
     auto task_id = opt_string(q, "task_id", "query");
     if (!task_id) fail(Errc::invalid, "query: \"task\" needs \"task_id\"");
     std::string ref = goal_id ? *goal_id + "/" + *task_id : *task_id;
-    return task_json(resolve_task_ref(ref), false);
+    return task_json(tree_.resolve_task_ref(ref), false);
   }
   if (what == "events") {
     int64_t after = opt_int(q, "after", "query").value_or(0);
     int64_t limit = opt_int(q, "limit", "query").value_or(100);
     if (limit < 1 || limit > 10000) fail(Errc::invalid, "query: \"limit\" must be 1..10000");
-    if (goal_id) find_goal(*goal_id);
+    if (goal_id) tree_.find_goal(*goal_id);
     auto events = store_.read_events(goal_id.value_or(""), after, limit);
     int64_t last = events.empty() ? after : events.back().as_object().at("id").as_int64();
     return {{"events", std::move(events)}, {"last_id", last}};

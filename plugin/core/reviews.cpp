@@ -24,34 +24,34 @@ void Engine::review(std::string_view ref, const json::object &decision) {
         return;
       }
     }
-    TaskIndex i = resolve_task_ref(ref);
+    TaskIndex i = tree_.resolve_task_ref(ref);
     Task &t = model_.tasks[i];
     Goal &g = model_.goals[t.goal];
     if (t.status != Status::pending_review)
-      fail(Errc::conflict,
-           "task " + task_ref(t) + " is not awaiting review (it is " + to_string(t.status) + ")");
+      fail(Errc::conflict, "task " + tree_.task_ref(t) + " is not awaiting review (it is " +
+                               to_string(t.status) + ")");
     g.announce.erase(i);
     if (approve) {
-      event(g, &t, "review_approved", {});
-      t.finished_ms = now_;
-      set_status(i, Status::done, "approved");
+      tx_.event(g, &t, "review_approved", {});
+      t.finished_ms = tx_.now;
+      tree_.set_status(i, Status::done, "approved");
       return;
     }
-    event(g, &t, "review_rejected", {{"feedback", feedback}});
+    tx_.event(g, &t, "review_rejected", {{"feedback", feedback}});
     if (t.def->stage == Stage::agent_work) {
       t.feedback = feedback;
-      dirty(i);
-      set_status(i, Status::pending, "rejected with feedback");
-      queue_ready(i);
+      tx_.dirty(i);
+      tree_.set_status(i, Status::pending, "rejected with feedback");
+      tree_.queue_ready(i);
       return;
     }
-    TaskIndex agent = closest_preceding_agent(i);
+    TaskIndex agent = tree_.closest_preceding_agent(i);
     if (agent == kNoTask) {
       t.reason = "rejected: " + feedback;
-      set_status(i, Status::failed, t.reason);
+      tree_.set_status(i, Status::failed, t.reason);
       return;
     }
-    reset_range_for_rerun(agent, i, Context::feedback, feedback);
+    tree_.reset_range_for_rerun(agent, i, Tree::Context::feedback, feedback);
   });
 }
 
@@ -62,34 +62,34 @@ void Engine::review_plan(Goal &g, bool approve, const std::string &feedback) {
   Task &root = model_.tasks[g.root];
   g.announce.erase(g.root);
   g.spec = SpecPhase::none;
-  dirty(g);
+  tx_.dirty(g);
   std::vector<TaskIndex> keep, drop;
   for (TaskIndex c : root.children) (model_.tasks[c].dynamic == approve ? keep : drop).push_back(c);
   // Deleting a task deletes its subtree (foreign keys); the model is read again after the commit.
   for (TaskIndex c : drop) store_.delete_task(model_.tasks[c]);
-  reload_after_commit_ = true;
+  tx_.reload_after_commit = true;
   root.children = keep;
   root.counts = {};
   for (size_t k = 0; k < keep.size(); ++k) {
     Task &c = model_.tasks[keep[k]];
     c.position = static_cast<int32_t>(k);
     root.counts.add(c.status);
-    dirty(keep[k]);
+    tx_.dirty(keep[k]);
   }
   if (approve) {
-    event(g, &root, "plan_approved", {{"replaced", static_cast<int64_t>(drop.size())}});
+    tx_.event(g, &root, "plan_approved", {{"replaced", static_cast<int64_t>(drop.size())}});
     g.state = GoalState::running;
     root.entered = false;
-    set_status(g.root, root.counts.derive(), "plan approved");
-    enter(g.root);
+    tree_.set_status(g.root, root.counts.derive(), "plan approved");
+    tree_.enter(g.root);
     return;
   }
-  event(g, &root, "plan_rejected", {{"feedback", feedback}});
+  tx_.event(g, &root, "plan_rejected", {{"feedback", feedback}});
   // The goal waits, stopped, for another start (which plans again, or runs the declared tasks).
   root.feedback = feedback;
   g.state = GoalState::stopped;
-  set_status(g.root, Status::pending, "plan rejected");
-  dirty(g.root);
+  tree_.set_status(g.root, Status::pending, "plan rejected");
+  tx_.dirty(g.root);
 }
 
 }  // namespace gk

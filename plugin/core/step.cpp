@@ -14,53 +14,20 @@ namespace gk {
 
 namespace json = boost::json;
 
-void Engine::check_alive_jobs() {
-  if (!hooks_.job_alive) return;
-  for (Goal &g : model_.goals) {
-    if (g.running.empty()) continue;
-    std::vector<TaskIndex> running(g.running.begin(), g.running.end());
-    for (TaskIndex i : running)
-      if (hooks_.job_alive(job_key(model_.tasks[i])) == 0)
-        reclaim(i, "the host reports the job is gone");
-  }
-  for (auto it = model_.cancels.begin(); it != model_.cancels.end();) {
-    if (hooks_.job_alive(it->first) == 0) {
-      store_.delete_cancel(it->first);
-      touched_ = true;
-      it = model_.cancels.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
 void Engine::run_due_timers() {
-  while (!model_.timers.empty() && model_.timers.top().due_ms <= now_) {
+  while (!model_.timers.empty() && model_.timers.top().due_ms <= tx_.now) {
     Timer tm = model_.timers.top();
     model_.timers.pop();
-    Task &t = model_.tasks[tm.task];
     switch (tm.kind) {
       case TimerKind::backoff:
-        if (t.not_before_ms == tm.due_ms) queue_ready(tm.task);
+        if (model_.tasks[tm.task].not_before_ms == tm.due_ms) tree_.queue_ready(tm.task);
         break;
-      case TimerKind::lease: {
-        if (t.job != JobState::running || t.lease_until_ms != tm.due_ms) break;
-        int alive = hooks_.job_alive ? hooks_.job_alive(job_key(t)) : -1;
-        if (alive == 1) {
-          t.lease_until_ms = now_ + config_.lease_s * 1000;
-          model_.timers.push({t.lease_until_ms, tm.task, TimerKind::lease});
-          dirty(tm.task);
-        } else {
-          reclaim(tm.task, "no heartbeat before the lease ran out");
-        }
+      case TimerKind::lease:
+        jobs_.lease_due(tm.task, tm.due_ms);
         break;
-      }
-      case TimerKind::gate_deadline: {
-        if (!model_.active_gates.count(tm.task) || t.gate.deadline_ms != tm.due_ms) break;
-        event(model_.goals[t.goal], &t, "gate_timeout", {});
-        gate_failed(tm.task, {{"reason", "timeout"}});
+      case TimerKind::gate_deadline:
+        gates_.deadline_due(tm.task, tm.due_ms);
         break;
-      }
     }
   }
 }
@@ -77,23 +44,23 @@ json::object Engine::step(const json::object &input) {
          "step input: \"time_budget_ms\" is out of range (from 0 to 3600000), found " +
              std::to_string(budget));
   // Gate polls: decided and applied in transactions, performed between them.
-  std::vector<DuePoll> due;
+  std::vector<Gates::DuePoll> due;
   std::vector<GateOutcome> outcomes;
-  if (!checkers_.empty()) {
+  if (gates_.has_checkers()) {
     std::vector<GatePoll> polls;
     int64_t now;
     {
       std::lock_guard lock(mutex_);
-      now = now_ = clock();
+      now = tx_.now = clock();
       refresh();
-      due = due_polls(polls, now);
+      due = gates_.due_polls(polls, now);
     }
-    outcomes = run_polls(due, polls, now, budget);
+    outcomes = gates_.run_polls(due, polls, now, budget);
   }
   return mutate([&] {
-    apply_polls(due, outcomes);
-    int32_t only_goal = only ? find_goal(*only) : -1;
-    check_alive_jobs();
+    gates_.apply_polls(due, outcomes);
+    int32_t only_goal = only ? tree_.find_goal(*only) : -1;
+    jobs_.check_alive_jobs();
     run_due_timers();
     // capacity bounds every run_job of this step: jobs offered before (not yet started) come
     // first, new dispatches take what is left.
@@ -114,20 +81,20 @@ json::object Engine::step(const json::object &input) {
       Goal &g = model_.goals[gi];
       if (g.state == GoalState::loaded) continue;
       if (g.state == GoalState::finished && g.finish_announced) continue;
-      activate_ready_other(g);
-      dispatch(g, cap);
+      gates_.activate_ready_other(g);
+      jobs_.dispatch(g, cap);
       std::vector<TaskIndex> offered(g.offered.begin(), g.offered.end());
       for (TaskIndex i : offered) {
         if (emit_left <= 0) break;
         --emit_left;
         try {
-          actions.push_back(run_job_action(i));
+          actions.push_back(jobs_.run_job_action(i));
         } catch (const Error &e) {
           if (e.code() != Errc::invalid) throw;
           Task &t = model_.tasks[i];
-          release_slot(i);
+          tree_.release_slot(i);
           t.reason = std::string("cannot build the job: ") + e.what();
-          set_status(i, Status::blocked, t.reason);
+          tree_.set_status(i, Status::blocked, t.reason);
         }
       }
       for (TaskIndex i : g.announce) {
@@ -142,7 +109,7 @@ json::object Engine::step(const json::object &input) {
              {"title", t.id.empty() ? (g.def.title.empty() ? g.id : g.def.title) : t.def->title},
              {"kind", kind}});
         t.review_announced = true;
-        dirty(i);
+        tx_.dirty(i);
       }
       g.announce.clear();
       const Task &root = model_.tasks[g.root];
@@ -150,7 +117,7 @@ json::object Engine::step(const json::object &input) {
         actions.push_back(
             {{"type", "goal_finished"}, {"goal_id", g.id}, {"status", to_string(root.status)}});
         g.finish_announced = true;
-        dirty(g);
+        tx_.dirty(g);
       }
       goals.push_back({{"goal_id", g.id},
                        {"state", to_string(g.state)},
@@ -159,9 +126,9 @@ json::object Engine::step(const json::object &input) {
     }
     int64_t next = config_.idle_step_ms;
     if (!model_.timers.empty())
-      next = std::min(next, std::max<int64_t>(0, model_.timers.top().due_ms - now_));
-    if (int64_t poll = next_poll_ms(); poll > 0)
-      next = std::min(next, std::max<int64_t>(0, poll - now_));
+      next = std::min(next, std::max<int64_t>(0, model_.timers.top().due_ms - tx_.now));
+    if (int64_t poll = gates_.next_poll_ms(); poll > 0)
+      next = std::min(next, std::max<int64_t>(0, poll - tx_.now));
     return json::object{
         {"actions", std::move(actions)}, {"next_step_ms", next}, {"goals", std::move(goals)}};
   });

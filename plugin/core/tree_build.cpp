@@ -1,10 +1,12 @@
 // Building the model: inserting task trees (at load and when a job returns subtasks) and deriving
 // every index from the persisted fields after the state was read from disk.
-#include "core/engine.hpp"
+#include "core/tree.hpp"
+
+#include <algorithm>
 
 namespace gk {
 
-TaskIndex Engine::insert_tree(const TaskDef &top, int32_t gi, TaskIndex parent, bool dynamic) {
+TaskIndex Tree::insert_tree(const TaskDef &top, int32_t gi, TaskIndex parent, bool dynamic) {
   struct Item {
     const TaskDef *def;
     TaskIndex parent;
@@ -15,7 +17,7 @@ TaskIndex Engine::insert_tree(const TaskDef &top, int32_t gi, TaskIndex parent, 
   while (!stack.empty()) {
     Item item = stack.back();
     stack.pop_back();
-    Goal &g = model_.goals[gi];
+    Goal &g = m_.goals[gi];
     Task t;
     t.goal = gi;
     t.parent = item.parent;
@@ -23,15 +25,15 @@ TaskIndex Engine::insert_tree(const TaskDef &top, int32_t gi, TaskIndex parent, 
     t.id = item.parent == kNoTask ? std::string() : item.def->id;
     t.def = std::make_unique<TaskDef>(shallow_copy(*item.def));
     if (item.parent != kNoTask)
-      t.position = static_cast<int32_t>(model_.tasks[item.parent].children.size());
-    store_.insert_task(t, g, item.parent == kNoTask ? nullptr : &model_.tasks[item.parent]);
-    auto ti = static_cast<TaskIndex>(model_.tasks.size());
-    model_.tasks.push_back(std::move(t));
+      t.position = static_cast<int32_t>(m_.tasks[item.parent].children.size());
+    tx_.store.insert_task(t, g, item.parent == kNoTask ? nullptr : &m_.tasks[item.parent]);
+    auto ti = static_cast<TaskIndex>(m_.tasks.size());
+    m_.tasks.push_back(std::move(t));
     if (first == kNoTask) first = ti;
     if (item.parent == kNoTask) {
       g.root = ti;
     } else {
-      Task &p = model_.tasks[item.parent];
+      Task &p = m_.tasks[item.parent];
       p.children.push_back(ti);
       p.counts.add(Status::pending);
       g.by_id.emplace(item.def->id, ti);
@@ -53,27 +55,27 @@ TaskIndex Engine::insert_tree(const TaskDef &top, int32_t gi, TaskIndex parent, 
   return first;
 }
 
-void Engine::link_needs(TaskIndex pi) {
-  Goal &g = model_.goals[model_.tasks[pi].goal];
-  for (TaskIndex c : model_.tasks[pi].children) {
-    Task &child = model_.tasks[c];
+void Tree::link_needs(TaskIndex pi) {
+  Goal &g = m_.goals[m_.tasks[pi].goal];
+  for (TaskIndex c : m_.tasks[pi].children) {
+    Task &child = m_.tasks[c];
     child.unmet_needs = 0;
     if (!child.def->has_needs) continue;
     for (const std::string &need : child.def->needs) {
       auto it = g.by_id.find(need);
       if (it == g.by_id.end()) continue;  // validated at load; a missing sibling cannot happen
-      Task &sibling = model_.tasks[it->second];
+      Task &sibling = m_.tasks[it->second];
       sibling.dependents.push_back(c);
       if (!is_satisfied(sibling.status)) ++child.unmet_needs;
     }
   }
 }
 
-void Engine::rebuild_indexes() {
-  model_.timers = {};
-  model_.active_gates.clear();
-  model_.spawned_running = 0;
-  for (Goal &g : model_.goals) {
+void Tree::rebuild_indexes() {
+  m_.timers = {};
+  m_.active_gates.clear();
+  m_.spawned_running = 0;
+  for (Goal &g : m_.goals) {
     g.pinned_task = kNoTask;
     g.spawned_running = g.leaves = g.leaves_finished = 0;
     g.ready_reuse.clear();
@@ -85,20 +87,20 @@ void Engine::rebuild_indexes() {
     g.announce.clear();
     g.by_id.clear();
   }
-  auto n = static_cast<TaskIndex>(model_.tasks.size());
+  auto n = static_cast<TaskIndex>(m_.tasks.size());
   for (TaskIndex i = 0; i < n; ++i) {
-    Task &t = model_.tasks[i];
+    Task &t = m_.tasks[i];
     t.counts = {};
     t.seq_cursor = t.unmet_needs = 0;
     t.dependents.clear();
     t.entered = t.queued = false;
   }
   for (TaskIndex i = 0; i < n; ++i) {
-    Task &t = model_.tasks[i];
-    Goal &g = model_.goals[t.goal];
+    Task &t = m_.tasks[i];
+    Goal &g = m_.goals[t.goal];
     if (t.parent != kNoTask) {
       g.by_id.emplace(t.id, i);
-      model_.tasks[t.parent].counts.add(t.status);
+      m_.tasks[t.parent].counts.add(t.status);
       if (t.is_leaf()) {
         ++g.leaves;
         if (is_satisfied(t.status)) ++g.leaves_finished;
@@ -109,33 +111,55 @@ void Engine::rebuild_indexes() {
         g.pinned_task = i;
       } else {
         ++g.spawned_running;
-        ++model_.spawned_running;
+        ++m_.spawned_running;
       }
       if (t.job == JobState::offered) {
         g.offered.insert(i);
       } else {
         g.running.insert(i);
-        model_.timers.push({t.lease_until_ms, i, TimerKind::lease});
+        m_.timers.push({t.lease_until_ms, i, TimerKind::lease});
       }
     }
     if (t.status == Status::pending_review && !t.review_announced) g.announce.insert(i);
     if (t.def->stage == Stage::wait_for_signal && t.status == Status::active) {
-      model_.active_gates.insert(i);
-      if (t.gate.deadline_ms)
-        model_.timers.push({*t.gate.deadline_ms, i, TimerKind::gate_deadline});
+      m_.active_gates.insert(i);
+      if (t.gate.deadline_ms) m_.timers.push({*t.gate.deadline_ms, i, TimerKind::gate_deadline});
     }
   }
   for (TaskIndex i = 0; i < n; ++i)
-    if (!model_.tasks[i].is_leaf()) link_needs(i);
-  for (Goal &g : model_.goals) {
+    if (!m_.tasks[i].is_leaf()) link_needs(i);
+  for (Goal &g : m_.goals) {
     if (g.state == GoalState::loaded || g.state == GoalState::finished) continue;
     if (g.spec == SpecPhase::none) {
       enter(g.root);
     } else {
-      model_.tasks[g.root].entered = true;
+      m_.tasks[g.root].entered = true;
       queue_ready(g.root);
     }
   }
 }
 
+// The definition a goal was loaded with, rebuilt from the state (tasks a job added at run time
+// are not part of it). Only needed to explain a conflict.
+GoalDef Tree::stored_definition(int32_t gi) const {
+  const Goal &g = m_.goals[gi];
+  GoalDef def = g.def;
+  struct Item {
+    TaskIndex task;
+    TaskDef *into;
+  };
+  def.root = shallow_copy(*m_.tasks[g.root].def);
+  std::vector<Item> work{{g.root, &def.root}};
+  while (!work.empty()) {
+    Item item = work.back();
+    work.pop_back();
+    const Task &t = m_.tasks[item.task];
+    for (TaskIndex c : t.children)
+      if (!m_.tasks[c].dynamic) item.into->tasks.push_back(shallow_copy(*m_.tasks[c].def));
+    size_t k = 0;
+    for (TaskIndex c : t.children)
+      if (!m_.tasks[c].dynamic) work.push_back({c, &item.into->tasks[k++]});
+  }
+  return def;
+}
 }  // namespace gk

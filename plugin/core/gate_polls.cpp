@@ -2,8 +2,7 @@
 // runtime (gate_runtime.hpp: each watched part's next poll and memo), so it survives restarts.
 #include <algorithm>
 
-#include "core/engine.hpp"
-#include "core/signal_match.hpp"
+#include "core/gates.hpp"
 
 namespace gk {
 
@@ -15,33 +14,28 @@ constexpr int64_t kDefaultPollMs = 30'000;
 
 }  // namespace
 
-void Engine::add_checker(std::shared_ptr<GateChecker> checker) {
-  std::lock_guard lock(mutex_);
-  checkers_.push_back(std::move(checker));
-}
-
-GateChecker *Engine::checker_for(std::string_view type) const {
+GateChecker *Gates::checker_for(std::string_view type) const {
   for (const auto &c : checkers_)
     if (c->handles(type)) return c.get();
   return nullptr;
 }
 
-void Engine::schedule_polls(TaskIndex i) {
+void Gates::schedule_polls(TaskIndex i) {
   if (checkers_.empty()) return;
-  Task &t = model_.tasks[i];
+  Task &t = m_.tasks[i];
   for (const GateLeaf &leaf : gate_leaves(t.gate.config)) {
     const auto *type = leaf.config->if_contains("type");
     if (type && type->is_string() && checker_for(type->as_string()))
-      t.gate.polls[leaf.path] = PartPoll{now_, {}, 0};
+      t.gate.polls[leaf.path] = PartPoll{tx_.now, {}, 0};
   }
 }
 
-std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int64_t now) {
+std::vector<Gates::DuePoll> Gates::due_polls(std::vector<GatePoll> &polls, int64_t now) {
   std::vector<DuePoll> due, riders;
   std::vector<GatePoll> rider_polls;
-  for (TaskIndex i : model_.active_gates) {
-    const Task &t = model_.tasks[i];
-    const Goal &g = model_.goals[t.goal];
+  for (TaskIndex i : m_.active_gates) {
+    const Task &t = m_.tasks[i];
+    const Goal &g = m_.goals[t.goal];
     if (!t.gate.active || t.gate.polls.empty()) continue;
     for (const GateLeaf &leaf : t.gate.undecided()) {
       auto entry = t.gate.polls.find(leaf.path);
@@ -49,7 +43,7 @@ std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int
       const PartPoll &e = entry->second;
       // A nudged part whose coalescing window is still open rides along with a poll made anyway.
       const bool rider = e.next_ms > now;
-      if (rider && (e.nudged_ms == 0 || e.next_ms - now > config_.webhook_coalesce_ms)) continue;
+      if (rider && (e.nudged_ms == 0 || e.next_ms - now > c_.webhook_coalesce_ms)) continue;
       const auto *type = leaf.config->if_contains("type");
       GateChecker *checker = type && type->is_string() ? checker_for(type->as_string()) : nullptr;
       if (!checker) continue;
@@ -76,9 +70,9 @@ std::vector<Engine::DuePoll> Engine::due_polls(std::vector<GatePoll> &polls, int
   return due;
 }
 
-std::vector<GateOutcome> Engine::run_polls(const std::vector<DuePoll> &due,
-                                           std::vector<GatePoll> &polls, int64_t now,
-                                           int64_t budget) {
+std::vector<GateOutcome> Gates::run_polls(const std::vector<DuePoll> &due,
+                                          std::vector<GatePoll> &polls, int64_t now,
+                                          int64_t budget) {
   std::vector<GateOutcome> outcomes(polls.size());
   for (const auto &checker : checkers_) {
     std::vector<size_t> mine;
@@ -103,21 +97,20 @@ std::vector<GateOutcome> Engine::run_polls(const std::vector<DuePoll> &due,
   return outcomes;
 }
 
-void Engine::apply_polls(const std::vector<DuePoll> &due,
-                         const std::vector<GateOutcome> &outcomes) {
+void Gates::apply_polls(const std::vector<DuePoll> &due, const std::vector<GateOutcome> &outcomes) {
   for (size_t k = 0; k < due.size() && k < outcomes.size(); ++k) {
     const DuePoll &d = due[k];
     const GateOutcome &o = outcomes[k];
-    auto git = model_.goal_by_id.find(d.goal_id);
-    if (git == model_.goal_by_id.end()) continue;
-    Goal &g = model_.goals[git->second];
+    auto git = m_.goal_by_id.find(d.goal_id);
+    if (git == m_.goal_by_id.end()) continue;
+    Goal &g = m_.goals[git->second];
     auto tit = g.by_id.find(d.task_id);
     if (tit == g.by_id.end()) continue;
     TaskIndex i = tit->second;
-    Task &t = model_.tasks[i];
+    Task &t = m_.tasks[i];
     // A late answer for a gate that was resolved or restarted meanwhile is ignored.
-    if (!model_.active_gates.count(i) || !t.gate.active || t.gate.activated_ms != d.activated_ms) {
-      event(g, &t, "late_poll_ignored", {{"part", d.path}});
+    if (!m_.active_gates.count(i) || !t.gate.active || t.gate.activated_ms != d.activated_ms) {
+      tx_.event(g, &t, "late_poll_ignored", {{"part", d.path}});
       continue;
     }
     PartPoll &entry = t.gate.polls[d.path];
@@ -128,21 +121,22 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
       case GateOutcome::Kind::pass:
       case GateOutcome::Kind::fail:
         check_announced(t, d, true, announced);
-        event(g, &t, "gate_polled",
-              {{"part", d.path}, {"outcome", o.kind == GateOutcome::Kind::pass ? "pass" : "fail"}});
+        tx_.event(
+            g, &t, "gate_polled",
+            {{"part", d.path}, {"outcome", o.kind == GateOutcome::Kind::pass ? "pass" : "fail"}});
         resolve_gate_part(i, d.path, o.kind == GateOutcome::Kind::pass, o.artifacts);
         break;
       case GateOutcome::Kind::blocked:
         t.reason = o.reason;
-        event(g, &t, "gate_blocked", {{"part", d.path}, {"reason", o.reason}});
-        deactivate_gate(i);
-        set_status(i, Status::blocked, o.reason);
+        tx_.event(g, &t, "gate_blocked", {{"part", d.path}, {"reason", o.reason}});
+        tree_.deactivate_gate(i);
+        tree_.set_status(i, Status::blocked, o.reason);
         break;
       case GateOutcome::Kind::wait: {
         check_announced(t, d, o.moved, announced);
         PartPoll next{wait_until(d, o, kDefaultPollMs), o.memo, 0};
         if (nudge_now > d.nudged_ms) {
-          next.next_ms = std::min(next.next_ms, nudge_now + config_.webhook_coalesce_ms);
+          next.next_ms = std::min(next.next_ms, nudge_now + c_.webhook_coalesce_ms);
           next.nudged_ms = nudge_now;
         } else if (!o.reason.empty() && d.nudged_ms > 0) {
           // The read failed: what the delivery announced is still to be confirmed, and its
@@ -151,18 +145,18 @@ void Engine::apply_polls(const std::vector<DuePoll> &due,
         }
         entry = std::move(next);
         if (!o.reason.empty())
-          event(g, &t, "gate_poll_problem", {{"part", d.path}, {"reason", o.reason}});
-        dirty(i);
+          tx_.event(g, &t, "gate_poll_problem", {{"part", d.path}, {"reason", o.reason}});
+        tx_.dirty(i);
         break;
       }
     }
   }
 }
 
-int64_t Engine::next_poll_ms() const {
+int64_t Gates::next_poll_ms() const {
   int64_t best = 0;
-  for (TaskIndex i : model_.active_gates)
-    for (const auto &[path, poll] : model_.tasks[i].gate.polls)
+  for (TaskIndex i : m_.active_gates)
+    for (const auto &[path, poll] : m_.tasks[i].gate.polls)
       if (best == 0 || poll.next_ms < best) best = poll.next_ms;
   return best;
 }

@@ -1,6 +1,7 @@
 // Polling gate parts through the registered checkers. Which parts are due lives in the gate's
 // runtime (gate_runtime.hpp: each watched part's next poll and memo), so it survives restarts.
 #include <algorithm>
+#include <chrono>
 
 #include "core/gates.hpp"
 
@@ -74,6 +75,9 @@ std::vector<GateOutcome> Gates::run_polls(const std::vector<DuePoll> &due,
                                           std::vector<GatePoll> &polls, int64_t now,
                                           int64_t budget) {
   std::vector<GateOutcome> outcomes(polls.size());
+  // One budget for the step, not one per checker: each checker gets what those before it left.
+  // Wall time, not host time: it bounds how long the host waits, whatever its clock says.
+  const auto began = std::chrono::steady_clock::now();
   for (const auto &checker : checkers_) {
     std::vector<size_t> mine;
     std::vector<GatePoll> batch;
@@ -85,7 +89,10 @@ std::vector<GateOutcome> Gates::run_polls(const std::vector<DuePoll> &due,
     if (batch.empty()) continue;
     std::vector<GateOutcome> got;
     try {
-      got = checker->poll(batch, now, budget);
+      const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - began)
+                             .count();
+      got = checker->poll(batch, now, std::max<int64_t>(budget - spent, 0));
     } catch (const std::exception &e) {
       got.assign(
           batch.size(),

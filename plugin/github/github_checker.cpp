@@ -1,3 +1,7 @@
+// One poll of GitHub: the GraphQL phase, the REST phase for what GraphQL could not serve, and the
+// outcome of each gate. Longer than most of our files (about 570 lines) because the phases share
+// one list of work and one deadline, and a gate's outcome depends on what both phases found; the
+// transport (net/), the GraphQL and REST readers (graphql, rest) and settings have their own files.
 #include "github/github_checker.hpp"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// The step loop's moving parts: reporting ends, starting jobs, cancelling, reviews.
+// The step loop's moving parts: reporting ends, starting jobs, cancelling, reviews. About 500
+// lines: each part is short, and they share the loop's state, so they stay in one file.
 #include "driver.hpp"
 
 #include <algorithm>

@@ -1,6 +1,9 @@
 /*
 ** goalkeeper.h -- the C ABI of the goalkeeper plugin, version 1.
 **
+** (Longer than our other files on purpose: a host author reads the whole contract in one place,
+** each function beside its JSON shapes, as sqlite3.h and the git2 headers keep theirs.)
+**
 ** This header is the whole contract between a CI host and libgoalkeeper.so. A host written in
 ** any language that can call C loads the plugin (dlopen, or links -lgoalkeeper), opens a state
 ** with gk_open(), loads goal files with gk_load(), starts goals with gk_start(), and then calls
@@ -25,9 +28,12 @@
 **             plugin never keeps a pointer you pass it beyond the call (except gk_host's ctx and
 **             callbacks, see gk_open), so you may free your inputs as soon as a call returns.
 **
-**   Output.   Every `char **` out-parameter is required. On GK_OK it receives a string the
-**             plugin allocated: you own it and release it with gk_free(). On error it is set to
-**             NULL, so `gk_free(*out)` is always safe.
+**   Output.   A `char **` out-parameter is required where the function's comment says so
+**             (gk_step's actions_json, gk_query's result_json); gk_load, gk_signal and
+**             gk_webhook accept NULL there for a caller that wants only the status. On GK_OK a
+**             non-NULL out-parameter receives a string the plugin allocated: you own it and
+**             release it with gk_free(). On error it is set to NULL, so `gk_free(*out)` is
+**             always safe.
 **
 **   Ids.      Goal and task ids match [A-Za-z0-9][A-Za-z0-9_.-]* and are at most 64 characters.
 **             Task ids are unique within their goal only, so where a task is named across goals
@@ -115,7 +121,8 @@ typedef enum gk_status {
 ** negative status: it is only meaningful then, and successful calls do not promise to clear it.
 ** Never NULL ("" when no call on this thread has failed). The string belongs to the plugin and
 ** stays valid until the next gk_* call on the same thread; copy it to keep it. Messages never
-** contain tokens or secrets.
+** contain tokens or secrets. A message longer than 4,095 bytes is cut there (it may then end
+** inside a UTF-8 sequence); the first line names what failed and where.
 */
 GK_API const char *gk_last_error(void);
 
@@ -248,7 +255,7 @@ GK_API void gk_close(gk_plugin *p);
 **              are not UTF-8 are GK_ERR_INVALID with their line and column.
 ** source_name: the name used in messages and stored with the goals, e.g. "pipelines/fix.yaml".
 **              NULL means "<input>".
-** result_json: receives, for each goal of the file, whether it was created:
+** result_json: NULL, or receives, for each goal of the file, whether it was created:
 **     {"goals":[{"goal_id":"land-fix","tasks":12,"created":true}]}
 **     "tasks" counts every task of the goal's tree. "created" is false when the state already
 **     held the same definition: nothing changed, so loading a file again after a crash is safe.
@@ -308,7 +315,13 @@ GK_API int gk_control(gk_plugin *p, const char *goal_id, const char *command);
 **     {"goal_id": "land-fix",      only this goal (default: every running goal)
 **      "capacity": 4,              at most this many run_job actions (default: no host limit;
 **                                  0 or more, a number above the jobs there are is no limit)
-**      "time_budget_ms": 2000}     how long gate polls may take in this step, 0..3600000
+**      "time_budget_ms": 2000}     how long gate polls may take in this step, 0..3600000,
+**                                  in wall time. The checkers share it: each (GitHub, the
+**                                  review bot) gets what those before it left, but at least
+**                                  100 ms, so a step with polls due always asks once and
+**                                  may overrun the budget by that much per checker.
+**
+** actions_json: required.
 **
 ** actions_json receives:
 **     {"actions":[
@@ -332,10 +345,9 @@ GK_API int gk_control(gk_plugin *p, const char *goal_id, const char *command);
 **                  dispatch once, whatever the number of processes stepping the state; but
 **                  until "started" is reported every step offers the job again, so hosts that
 **                  step one state at the same time must agree on who starts a key (a shared
-**                  registry keyed by job_key, or the CI's own job names). session.policy "reuse"
-*runs the
-**                  job in the host's own (pinned) session; "spawn" in a child job with an
-**                  isolated workspace. env holds GK_GOAL_ID, GK_TASK_ID, GK_JOB_KEY, GK_ATTEMPT,
+**                  registry keyed by job_key, or the CI's own job names). session.policy
+**                  "reuse" runs the job in the host's own (pinned) session; "spawn" in a child
+**                  job with an isolated workspace. env holds GK_GOAL_ID, GK_TASK_ID, GK_JOB_KEY, GK_ATTEMPT,
 **                  GK_SESSION_ID, GK_PROMPT, GK_PROMPT_FILE, GK_RESULT_FILE, GK_WORKSPACE,
 **                  GK_STATE and the task's own env. (In spec mode the job that decomposes
 **                  the goal belongs to the goal itself; its key is "<goal id>#<attempt>".)
@@ -420,7 +432,7 @@ GK_API int gk_review(gk_plugin *p, const char *task_id, const char *decision_jso
 **     task_id    human_approval by task ("<goal id>/<task id>" or bare, see Ids).
 **     artifacts  an object stored on the gate (and passed to a retry's prompt).
 **     Human approval gates match by task_id, or key, or repo+pr.
-** result_json receives the gates it resolved and a message for people:
+** result_json: NULL, or receives the gates it resolved and a message for people:
 **     {"matched":[{"goal_id":"land-fix","task_id":"ship"}],"message":"resolved 1 gate"}
 **     Matching nothing is not an error: GK_OK, "matched":[] and a message saying why.
 **
@@ -442,7 +454,7 @@ GK_API int gk_signal(gk_plugin *p, const char *signal_json, char **result_json);
 **               {"X-GitHub-Event":"check_run","X-GitHub-Delivery":"72d3162e-...",
 **                "X-Hub-Signature-256":"sha256=757107ea..."}
 ** body, len:    the raw request body, exactly as received (it need not be NUL-terminated).
-** result_json:  what the delivery did, e.g.
+** result_json:  NULL, or receives what the delivery did, e.g.
 **     {"event":"check_run","delivery":"72d3162e-...","duplicate":false,
 **      "matched":[{"goal_id":"land-fix","task_id":"ci"}],
 **      "scheduled":[{"goal_id":"land-fix","task_id":"ci"}],
@@ -469,7 +481,7 @@ GK_API int gk_webhook(gk_plugin *p, const char *headers_json, const char *body, 
 /*
 ** Reads the state for status views, without changing it.
 **
-** query_json, one of:
+** query_json, one of (NULL or "" is {}, which names no "what": GK_ERR_INVALID):
 **   {"what":"status"}                      every goal; add "goal_id" for one:
 **       {"goals":[{"goal_id":"G","title":"...","state":"running","progress":{"done":3,"total":7},
 **                  "active":[...],"pending_review":[...],"blocked":[...]}]}
@@ -492,6 +504,7 @@ GK_API int gk_webhook(gk_plugin *p, const char *headers_json, const char *body, 
 **       {"events":[{"id":1,"ts_ms":1700000000000,"goal_id":"G","task_id":"T",
 **                   "kind":"status","data":{"from":"pending","to":"active"}}],"last_id":1}
 ** Task statuses are pending, active, pending_review, blocked, done, skipped, failed.
+** result_json: required.
 **
 ** Returns GK_OK; GK_ERR_INVALID (unknown "what", missing key); GK_ERR_NOT_FOUND (no such goal or
 ** task); GK_ERR_IO; GK_ERR_BUSY.

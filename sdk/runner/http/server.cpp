@@ -1,4 +1,7 @@
 // The HTTP/1.1 receiver: an acceptor and one Connection per socket, each on its own strand.
+// Longer than most of our files (about 560 lines): a Connection is one state machine (read,
+// limit, answer, keep alive or close, time out) whose asynchronous halves call each other, and
+// the acceptor's descriptor and connection limits belong with it; split, neither half reads alone.
 #include "server.hpp"
 
 #include <atomic>

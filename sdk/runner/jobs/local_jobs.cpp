@@ -1,13 +1,16 @@
+// The registry's claims seen from a runner: start, probe, cancel, reap. Longer than most of our
+// files (about 580 lines) because probe() reads a claim through every state it can be in
+// (watched, running, ended, orphaned, never started, of an older layout) and those cases are one
+// decision, best read together. The supervisor processes (supervisor_launcher.cpp), the program
+// lookup (program_path.cpp) and start reservations (start_reservation.cpp) have files of their own.
 #include "local_jobs.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,79 +26,14 @@
 #include <thread>
 #include <utility>
 
+#include "program_path.hpp"
 #include "registry.hpp"
-
-extern char **environ;
+#include "supervisor_launcher.hpp"
 
 namespace gk::jobs {
 namespace fs = std::filesystem;
 
 namespace {
-
-// gk-supervise processes this process started, whichever LocalJobs did it: they are our children
-// until they exit, and only their own pids are waited for (a host may have other children).
-std::mutex spawned_mutex;
-std::vector<pid_t> spawned;
-
-void reap_supervisors() {
-  std::lock_guard lock(spawned_mutex);
-  std::erase_if(spawned, [](pid_t pid) {
-    int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    return r == pid || (r < 0 && errno == ECHILD);
-  });
-}
-
-bool is_executable_file(const fs::path &path) {
-  std::error_code ec;
-  return fs::is_regular_file(path, ec) && access(path.c_str(), X_OK) == 0;
-}
-
-fs::path find_supervise(const fs::path &given, std::string &looked) {
-  std::vector<fs::path> candidates;
-  const char *env = std::getenv("GK_SUPERVISE");
-  if (!given.empty()) {
-    candidates.push_back(given);
-  } else if (env != nullptr && *env != '\0') {
-    candidates.push_back(env);
-  } else {
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) candidates.push_back(exe.parent_path() / "gk-supervise");
-#ifdef GK_SUPERVISE_BUILD_PATH
-    candidates.push_back(GK_SUPERVISE_BUILD_PATH);
-#endif
-  }
-  for (const fs::path &candidate : candidates) {
-    if (is_executable_file(candidate)) return candidate;
-    looked += (looked.empty() ? "" : ", ") + candidate.string();
-  }
-  return {};
-}
-
-fs::path resolve_program(const std::string &arg0, const fs::path &workdir,
-                         const std::string &search_path) {
-  if (arg0.empty()) throw std::runtime_error("the job's program name is empty");
-  if (arg0.find('/') != std::string::npos) {
-    fs::path path = fs::path(arg0).is_absolute() ? fs::path(arg0) : workdir / arg0;
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw std::runtime_error("program " + arg0 + " not found");
-    if (!is_executable_file(path)) {
-      throw std::runtime_error("program " + arg0 + " is not an executable file");
-    }
-    return path;
-  }
-  size_t begin = 0;
-  while (begin <= search_path.size()) {
-    size_t end = search_path.find(':', begin);
-    if (end == std::string::npos) end = search_path.size();
-    fs::path dir = search_path.substr(begin, end - begin);
-    if (dir.empty() || dir.is_relative()) dir = workdir / dir;
-    if (is_executable_file(dir / arg0)) return dir / arg0;
-    begin = end + 1;
-  }
-  throw std::runtime_error("program " + arg0 + " not found in PATH");
-}
 
 // The log's directory, made when missing, lets this user create files in it. Sets errno when not.
 bool log_dir_writable(const fs::path &dir) {
@@ -124,18 +62,6 @@ struct Probe {
   bool reported = false;   // ended and acknowledged, as a registry of an older layout says
 };
 
-// PATH entries that are all absolute make a lookup independent of the job's workdir.
-bool absolute_search_path(const std::string &search_path) {
-  size_t begin = 0;
-  while (begin <= search_path.size()) {
-    size_t end = search_path.find(':', begin);
-    if (end == std::string::npos) end = search_path.size();
-    if (end == begin || search_path[begin] != '/') return false;
-    begin = end + 1;
-  }
-  return true;
-}
-
 // Owns a descriptor. Not copyable: a copy would close it twice, the second time maybe closing
 // what another thread has opened under the same number since.
 struct Fd {
@@ -161,6 +87,12 @@ JobEnd end_from(const std::string &key, const Record &record) {
 }  // namespace
 
 struct LocalJobs::Impl {
+  Impl(const fs::path &registry_dir, int64_t kill_grace_ms, const fs::path &supervise_path)
+      : dir(fs::absolute(registry_dir)),
+        grace_ms(std::max<int64_t>(kill_grace_ms, 0)),
+        supervise(find_supervise(supervise_path, supervise_looked)),
+        launcher(supervise, dir) {}
+
   struct Entry {
     std::string name;
     bool ended = false;     // handed out by this object's reap(), or acknowledged earlier
@@ -177,15 +109,13 @@ struct LocalJobs::Impl {
 
   fs::path dir;
   int64_t grace_ms;
-  std::vector<std::string> withheld;  // environment variables no job gets
-  fs::path supervise;
   std::string supervise_looked;
+  fs::path supervise;
+  SupervisorLauncher launcher;
+  ProgramCache programs;
   int inotify_fd = -1;
   std::mutex mutex;
   std::map<std::string, Entry> jobs;
-  // Programs found in PATH, by name and PATH (only PATHs of absolute entries): a job start
-  // checks the one it found before instead of looking through PATH again.
-  std::map<std::pair<std::string, std::string>, fs::path> programs;
 
   // Start reservations: byte-range locks of the open file description (OFD locks) on one file of
   // the registry, one byte per key (by a hash of it), so that no key costs a file of its own.
@@ -313,7 +243,7 @@ struct LocalJobs::Impl {
           if (high_fd >= 0) {
             try {
               append_event(claim, "adopted", Record{});
-              start_supervisor(name, high_fd);
+              launcher.start_supervisor(name, high_fd);
               close(high_fd);
               p.state = State::running;
               return p;
@@ -370,217 +300,13 @@ struct LocalJobs::Impl {
     }
   }
 
-  fs::path program_for(const std::string &arg0, const fs::path &workdir,
-                       const std::string &search_path) {
-    if (arg0.find('/') != std::string::npos || !absolute_search_path(search_path)) {
-      return resolve_program(arg0, workdir, search_path);
-    }
-    auto key = std::make_pair(arg0, search_path);
-    if (auto it = programs.find(key); it != programs.end()) {
-      if (is_executable_file(it->second)) return it->second;
-      programs.erase(it);
-    }
-    fs::path found = resolve_program(arg0, workdir, search_path);
-    programs.emplace(std::move(key), found);
-    return found;
-  }
-
   bool any_ended() {
     for (auto &[key, e] : jobs) {
       if (!e.ended && probe(key, e.name).state == State::ended) return true;
     }
     return false;
   }
-
-  // A gk-supervise with args, descriptor fd as its fd 3, in a session of its own (a Ctrl-C or
-  // hangup aimed at the runner leaves jobs running). fd must be above 3.
-  pid_t spawn_helper(const std::vector<std::string> &args, int fd) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attr);
-    // stdio is /dev/null: the job has its log.
-    posix_spawn_file_actions_adddup2(&actions, fd, 3);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    std::string program = supervise.string();
-    std::vector<std::string> strings{program};
-    strings.insert(strings.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (std::string &arg : strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    // Our environment without the withheld variables: what every job starts from.
-    auto is_withheld = [&](std::string_view name) {
-      return std::any_of(withheld.begin(), withheld.end(), [&](std::string_view w) {
-        if (!w.empty() && w.back() == '*') return name.starts_with(w.substr(0, w.size() - 1));
-        return name == w;
-      });
-    };
-    std::vector<char *> envp;
-    for (char **e = environ; *e != nullptr; ++e) {
-      std::string_view entry = *e;
-      if (!is_withheld(entry.substr(0, entry.find('=')))) envp.push_back(*e);
-    }
-    envp.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-      throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
-    }
-    return pid;
-  }
-
-  // The launcher: one gk-supervise that runs every job this object starts.
-  int launcher_fd = -1;  // our end of its socket; -1 before the first start or once it failed
-  pid_t launcher_pid = -1;
-  bool launcher_broken = false;
-
-  bool start_launcher() {
-    int pair[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return false;
-    int theirs = fcntl(pair[1], F_DUPFD_CLOEXEC, 10);
-    close(pair[1]);
-    try {
-      if (theirs >= 0) launcher_pid = spawn_helper({"--launcher", dir.string()}, theirs);
-    } catch (const std::exception &) {
-      close(theirs);
-      theirs = -1;
-    }
-    if (theirs < 0) {
-      close(pair[0]);
-      return false;
-    }
-    close(theirs);
-    launcher_fd = pair[0];
-    return true;
-  }
-
-  // A launcher we no longer talk to: waited for now when it is exiting, else reaped later (it
-  // goes on while jobs it started run, and is our child until it exits).
-  void let_go_of_launcher(bool exiting) {
-    if (launcher_fd >= 0) close(launcher_fd);
-    launcher_fd = -1;
-    if (launcher_pid > 0) {
-      if (exiting) {
-        waitpid(launcher_pid, nullptr, 0);
-      } else {
-        std::lock_guard guard(spawned_mutex);
-        spawned.push_back(launcher_pid);
-      }
-    }
-    launcher_pid = -1;
-  }
-
-  void stop_launcher() {
-    if (launcher_fd < 0) return;
-    // It takes what it was sent, sees the end of the socket and answers whether it goes on.
-    shutdown(launcher_fd, SHUT_WR);
-    char going_on = 0;
-    ssize_t n;
-    do {
-      n = recv(launcher_fd, &going_on, 1, 0);
-    } while (n < 0 && errno == EINTR);
-    // Without an answer (it was told to stop, or died) it may still be ending jobs: not waited for.
-    let_go_of_launcher(n == 1 && going_on == 'x');
-  }
-
-  // Hands the claim (its lock held by lock_fd) to the launcher; false when there is none.
-  bool launch(const std::string &name, int lock_fd) {
-    for (int attempt = 0; attempt < 2 && !launcher_broken; ++attempt) {
-      if (launcher_fd < 0 && !start_launcher()) {
-        launcher_broken = true;
-        break;
-      }
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-      iovec iov{const_cast<char *>(name.data()), name.size()};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr *c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &lock_fd, sizeof lock_fd);
-      ssize_t sent;
-      do {
-        sent = sendmsg(launcher_fd, &msg, MSG_NOSIGNAL);
-      } while (sent < 0 && errno == EINTR);
-      if (sent == static_cast<ssize_t>(name.size())) return true;
-      // The launcher is gone (killed, or out of resources): start another once.
-      let_go_of_launcher(false);
-    }
-    return false;
-  }
-
-  // Starts the claim's supervisor; lock_fd (above 3) stays ours to close.
-  void start_supervisor(const std::string &name, int lock_fd) {
-    if (launch(name, lock_fd)) return;
-    pid_t pid = spawn_helper({dir.string(), name}, lock_fd);
-    std::lock_guard guard(spawned_mutex);
-    spawned.push_back(pid);
-  }
 };
-
-namespace {
-
-// FNV-1a: the same offset for a key in every process and build.
-int64_t key_offset(const std::string &key) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
-  return static_cast<int64_t>(h >> 24);  // 40 bits: a valid offset of any file
-}
-
-bool set_key_lock(int fd, int64_t offset, short type) {
-  struct flock fl {};
-  fl.l_type = type;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = offset;
-  fl.l_len = 1;
-  return fcntl(fd, F_OFD_SETLK, &fl) == 0;
-}
-
-}  // namespace
-
-StartReservation::StartReservation(int fd, int64_t offset, std::function<void()> release)
-    : fd_(fd), offset_(offset), release_(std::move(release)) {}
-
-StartReservation::StartReservation(StartReservation &&other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      offset_(other.offset_),
-      release_(std::move(other.release_)) {}
-
-StartReservation &StartReservation::operator=(StartReservation &&other) noexcept {
-  if (this != &other) {
-    release();
-    fd_ = std::exchange(other.fd_, -1);
-    offset_ = other.offset_;
-    release_ = std::move(other.release_);
-  }
-  return *this;
-}
-
-StartReservation::~StartReservation() {
-  release();
-}
-
-void StartReservation::release() {
-  if (fd_ < 0) return;
-  set_key_lock(fd_, offset_, F_UNLCK);
-  fd_ = -1;
-  if (release_) release_();
-}
 
 std::optional<StartReservation> LocalJobs::reserve(const std::string &job_key) {
   std::lock_guard lock(impl_->mutex);
@@ -591,26 +317,25 @@ std::optional<StartReservation> LocalJobs::reserve(const std::string &job_key) {
       throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
   }
   if (!impl_->reserved.insert(job_key).second) return std::nullopt;
-  const int64_t offset = key_offset(job_key);
-  if (!set_key_lock(impl_->keys_fd, offset, F_WRLCK)) {
-    impl_->reserved.erase(job_key);
-    if (errno == EAGAIN || errno == EACCES) return std::nullopt;
-    throw std::runtime_error("cannot lock " + (impl_->dir / "keys.lock").string() + ": " +
-                             std::strerror(errno));
-  }
   Impl *impl = impl_.get();
-  return StartReservation(impl_->keys_fd, offset, [impl, job_key] {
+  auto forget = [impl, job_key] {
     std::lock_guard guard(impl->mutex);
     impl->reserved.erase(job_key);
-  });
+  };
+  try {
+    auto taken = StartReservation::take(impl_->keys_fd, job_key, forget);
+    if (!taken) impl_->reserved.erase(job_key);
+    return taken;
+  } catch (const std::exception &e) {
+    impl_->reserved.erase(job_key);
+    throw std::runtime_error("cannot lock " + (impl_->dir / "keys.lock").string() + ": " +
+                             e.what());
+  }
 }
 
 LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supervise_path)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->dir = fs::absolute(registry_dir);
-  impl_->grace_ms = std::max<int64_t>(kill_grace_ms, 0);
+    : impl_(std::make_unique<Impl>(registry_dir, kill_grace_ms, supervise_path)) {
   fs::create_directories(impl_->dir);
-  impl_->supervise = find_supervise(supervise_path, impl_->supervise_looked);
   if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0)
     impl_->watch_budget =
         files.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<size_t>(files.rlim_cur) / 2;
@@ -637,10 +362,10 @@ LocalJobs::LocalJobs(fs::path registry_dir, int64_t kill_grace_ms, fs::path supe
 }
 
 LocalJobs::~LocalJobs() {
-  impl_->stop_launcher();
+  impl_->launcher.stop();
   if (impl_->keys_fd >= 0) close(impl_->keys_fd);
   if (impl_->inotify_fd >= 0) close(impl_->inotify_fd);
-  reap_supervisors();
+  SupervisorLauncher::reap();
 }
 
 StartResult LocalJobs::start(const JobSpec &spec) {
@@ -679,7 +404,7 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   } else {
     search_path = "/usr/local/bin:/usr/bin:/bin";
   }
-  const fs::path program = impl_->program_for(spec.argv[0], workdir, search_path);
+  const fs::path program = impl_->programs.find(spec.argv[0], workdir, search_path);
   if (spec.log_path.empty()) throw std::runtime_error("the job has no log path");
   const fs::path log = fs::absolute(spec.log_path);
   // The job creates its log; here only whether it could: an existing log opens for writing, or
@@ -719,7 +444,7 @@ StartResult LocalJobs::start(const JobSpec &spec) {
   close(lock_fd);
   try {
     if (high_fd < 0) throw std::runtime_error(std::string("dup failed: ") + std::strerror(errno));
-    impl_->start_supervisor(name, high_fd);
+    impl_->launcher.start_supervisor(name, high_fd);
   } catch (...) {
     // Nothing ran: forget the claim so the key may be tried again.
     unlink(claim_path.c_str());
@@ -741,9 +466,7 @@ StartResult LocalJobs::start(const JobSpec &spec) {
 
 void LocalJobs::withhold_environment(std::vector<std::string> names) {
   std::lock_guard lock(impl_->mutex);
-  impl_->withheld = std::move(names);
-  // A launcher running already has the old environment: the next start begins a new one.
-  impl_->stop_launcher();
+  impl_->launcher.withhold(std::move(names));
 }
 
 void LocalJobs::cancel(const std::string &job_key, const std::string &reason) {
@@ -785,7 +508,7 @@ void LocalJobs::acknowledge(const std::string &job_key) {
 
 std::vector<JobEnd> LocalJobs::reap() {
   std::lock_guard lock(impl_->mutex);
-  reap_supervisors();
+  SupervisorLauncher::reap();
   std::vector<JobEnd> ends;
   for (auto &[key, e] : impl_->jobs) {
     if (e.ended) continue;

@@ -48,6 +48,10 @@ class StartReservation {
 
  private:
   friend class LocalJobs;
+  // The key's lock on fd (the registry's keys.lock); nullopt when another description holds it.
+  // release runs when the reservation ends. Throws std::runtime_error on other failures.
+  static std::optional<StartReservation> take(int fd, const std::string &key,
+                                              std::function<void()> release);
   StartReservation(int fd, int64_t offset, std::function<void()> release);
   void release();
   int fd_;

@@ -112,3 +112,46 @@ TEST_F(GatePolling, NextStepComesWhenThePollIsDue) {
   auto r = engine->step({});
   EXPECT_EQ(r.at("next_step_ms").as_int64(), 250);
 }
+
+TEST(GatePollBudget, CheckersShareOneStepsTimeBudget) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("gk-poll-budget-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  Config c;
+  c.state_path = (dir / "state.db").string();
+  int64_t now = 1'000'000;
+  HostHooks hooks;
+  hooks.now_ms = [&] { return now; };
+  auto ci = std::make_shared<ScriptedChecker>();
+  auto bot = std::make_shared<ScriptedChecker>();
+  bot->type = "centaur_review";
+  ci->takes_ms = 300;
+  ci->script = {wait_until(now + 30'000)};
+  bot->script = {wait_until(now + 30'000)};
+  {
+    Engine engine(c, hooks);
+    engine.add_checker(ci);
+    engine.add_checker(bot);
+    engine.load(R"(
+version: 1
+goals:
+  - id: g
+    tasks:
+      - id: both
+        wait_for:
+          type: compound
+          all:
+            - {type: gh_ci, repo: a/b, pr: 1}
+            - {type: centaur_review, pr_url: "https://github.com/a/b/pull/1"}
+)",
+                "g.yaml");
+    engine.start("g", {});
+    engine.step({{"time_budget_ms", 400}});
+    engine.step({{"time_budget_ms", 400}});
+  }
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(ci->budgets.size(), 1u);
+  ASSERT_EQ(bot->budgets.size(), 1u);
+  EXPECT_GE(ci->budgets[0], 350) << "the first checker has (nearly) the whole budget";
+  EXPECT_LE(bot->budgets[0], 100) << "the second has only what the first left";
+}

@@ -158,10 +158,34 @@ goalkeeper::JobKey parse_key(std::string_view key) {
   return *k;
 }
 
+// The host's name for a job is shown to people and kept in events: a bounded line of text, never
+// a URL with credentials in it (secrets stay out of the state).
+void check_host_ref(const json::object &ev, const std::string &type) {
+  auto ref = opt_string(ev, "host_ref", "job event");
+  if (!ref) return;
+  if (type != "started")
+    fail(Errc::invalid, "job event: \"host_ref\" belongs to a started event, not " + type);
+  if (ref->empty() || ref->size() > 2048)
+    fail(Errc::invalid,
+         "job event: \"host_ref\" must be 1 to 2048 bytes, found " + std::to_string(ref->size()));
+  for (unsigned char c : *ref)
+    if (c < 0x20 || c == 0x7f)
+      fail(Errc::invalid, "job event: \"host_ref\" holds a control character");
+  const size_t scheme = ref->find("://");
+  if (scheme != std::string::npos) {
+    const size_t authority_end = ref->find_first_of("/?#", scheme + 3);
+    if (ref->substr(scheme + 3, authority_end - (scheme + 3)).find('@') != std::string::npos)
+      fail(Errc::invalid,
+           "job event: \"host_ref\" is a URL with credentials (user@ or user:password@); "
+           "pass the URL without them");
+  }
+}
+
 }  // namespace
 
 void Engine::job_event(std::string_view key, const json::object &ev) {
-  check_keys(ev, {"type", "pid", "reason", "exit_code", "result", "result_file"}, "job event");
+  check_keys(ev, {"type", "pid", "host_ref", "reason", "exit_code", "result", "result_file"},
+             "job event");
   auto type = opt_string(ev, "type", "job event").value_or("");
   if (type != "started" && type != "start_failed" && type != "heartbeat" && type != "finished")
     fail(Errc::invalid,
@@ -174,6 +198,7 @@ void Engine::job_event(std::string_view key, const json::object &ev) {
   if (type == "finished" && !ev.contains("exit_code") && !result.contains("status"))
     fail(Errc::invalid, "job event: finished needs \"exit_code\" or a result with \"status\"");
   opt_int(ev, "exit_code", "job event");
+  check_host_ref(ev, type);
   auto reason = opt_string(ev, "reason", "job event").value_or("");
 
   mutate([&] { jobs_.apply_event(k, key, type, reason, ev, result); });

@@ -56,7 +56,12 @@ void Jobs::apply_event(const goalkeeper::JobKey &k, std::string_view key, const 
       t.job = JobState::running;
       g.offered.erase(i);
       g.running.insert(i);
-      tx_.event(g, &t, "job_started", {{"job_key", skey}});
+      json::object data{{"job_key", skey}};
+      if (const auto *ref = ev.if_contains("host_ref")) {
+        t.host_ref = std::string(ref->as_string());
+        data["host_ref"] = *ref;
+      }
+      tx_.event(g, &t, "job_started", std::move(data));
     }
     t.lease_until_ms = tx_.now + c_.lease_s * 1000;
     m_.timers.push({t.lease_until_ms, i, TimerKind::lease});

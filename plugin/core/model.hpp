@@ -55,6 +55,7 @@ struct Task {
   int64_t lease_until_ms = 0;
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
+  std::string host_ref;  // the host's name for the current attempt's job (build id, URL)
   std::string summary;
   std::string reason;    // why blocked / failed
   std::string feedback;  // last review rejection

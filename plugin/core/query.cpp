@@ -37,6 +37,7 @@ json::object Engine::status_json(const Goal &g) const {
       a["job"] = t.job == JobState::offered ? "offered" : "running";
       a["session"] = t.pinned ? "pinned" : "spawned";
       a["since_ms"] = t.started_ms;
+      if (!t.host_ref.empty()) a["host_ref"] = t.host_ref;
     } else {
       a["gate"] = t.def->wait_for.contains("type") ? t.def->wait_for.at("type") : json::value();
       a["since_ms"] = t.gate.active ? json::value(t.gate.activated_ms) : json::value();
@@ -86,6 +87,8 @@ json::object Engine::task_json(TaskIndex top, bool with_children) const {
       o["job_key"] = tree_.job_key(t);
       o["session"] = t.pinned ? "pinned" : "spawned";
     }
+    // Kept after the job ends: which of the host's builds ran the last attempt.
+    if (!t.host_ref.empty()) o["host_ref"] = t.host_ref;
     if (t.def->parallel) o["parallel"] = true;
     if (t.def->has_needs) {
       json::array needs;

@@ -82,6 +82,10 @@ CREATE TABLE webhook_feeds(
   PRIMARY KEY(repo, gate_type)
 ) WITHOUT ROWID;
 )sql",
+    // Version 3: what the host calls the job of a task's current attempt (ABI 1.2).
+    R"sql(
+ALTER TABLE tasks ADD COLUMN host_ref TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -128,7 +132,7 @@ Store::Store(const std::string &path, bool durability_full, int busy_timeout_ms,
       "UPDATE tasks SET status=?2, job=?3, pinned=?4, review_announced=?5, attempt=?6, "
       "retries_used=?7, reclaims=?8, start_failures=?9, not_before_ms=?10, lease_until_ms=?11, "
       "started_ms=?12, finished_ms=?13, summary=?14, reason=?15, feedback=?16, failure=?17, "
-      "artifacts=?18, gate=?19, position=?20 WHERE rowid=?1");
+      "artifacts=?18, gate=?19, position=?20, host_ref=?21 WHERE rowid=?1");
   insert_task_ = db_.prepare(
       "INSERT INTO tasks(goal_id, task_id, parent, position, def, dynamic) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
@@ -202,7 +206,7 @@ Model Store::read_all() {
       "SELECT rowid, goal_id, task_id, parent, position, def, dynamic, status, job, pinned, "
       "review_announced, attempt, retries_used, reclaims, start_failures, not_before_ms, "
       "lease_until_ms, started_ms, finished_ms, summary, reason, feedback, failure, artifacts, "
-      "gate FROM tasks ORDER BY rowid");
+      "gate, host_ref FROM tasks ORDER BY rowid");
   while (tq.step()) {
     Task t;
     t.rowid = tq.int64(0);
@@ -232,6 +236,7 @@ Model Store::read_all() {
     t.failure = tq.text(22);
     t.artifacts = parse_object(tq.text(23));
     t.gate = GateRuntime::from_json(parse_object(tq.text(24)));
+    t.host_ref = tq.text(25);
     auto index = static_cast<TaskIndex>(m.tasks.size());
     by_rowid.emplace(t.rowid, index);
     if (t.parent == kNoTask) m.goals[t.goal].root = index;
@@ -316,6 +321,7 @@ void Store::update_task(const Task &t) {
       .bind(18, boost::json::serialize(t.artifacts))
       .bind(19, boost::json::serialize(t.gate.to_json()))
       .bind(20, t.position)
+      .bind(21, t.host_ref)
       .run();
 }
 

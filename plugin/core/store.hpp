@@ -47,7 +47,7 @@ class Store {
   // Events after `after_id` (for gk_query and `goalkeeper events`), oldest first.
   boost::json::array read_events(std::string_view goal_id, int64_t after_id, int64_t limit);
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
  private:
   void migrate();

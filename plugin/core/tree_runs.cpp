@@ -20,6 +20,7 @@ void Tree::start_job(TaskIndex i, bool pinned) {
   t.pinned = pinned;
   t.started_ms = tx_.now;
   t.lease_until_ms = 0;
+  t.host_ref.clear();
   tx_.dirty(i);
   if (pinned) {
     g.pinned_task = i;

@@ -81,7 +81,7 @@ extern "C" {
 
 /* The ABI this header describes. Compare with gk_abi_version() at run time. */
 #define GK_ABI_VERSION_MAJOR 1
-#define GK_ABI_VERSION_MINOR 1
+#define GK_ABI_VERSION_MINOR 2
 #define GK_ABI_VERSION ((GK_ABI_VERSION_MAJOR << 16) | GK_ABI_VERSION_MINOR)
 
 /*
@@ -372,8 +372,13 @@ GK_API int gk_step(gk_plugin *p, const char *input_json, char **actions_json);
 **
 ** job_key:    the key of a run_job action, e.g. "land-fix/implement#2". Required.
 ** event_json: one of
-**     {"type":"started"}                           optional "pid": 1234; the job is running
-**                                                  and is never offered again
+**     {"type":"started"}                           the job is running and is never offered
+**                                                  again. Optional: "pid": 1234, and
+**                                                  (1.2) "host_ref": the host's name for the
+**                                                  job (a CI build's id or URL, 1..2048
+**                                                  bytes, no control characters, no URL
+**                                                  credentials), shown by status, tree, task
+**                                                  and the job_started event
 **     {"type":"start_failed","reason":"..."}       the task goes back to pending with backoff,
 **                                                  and is blocked after repeated failures;
 **                                                  ignored once "started" was reported (another
@@ -487,7 +492,9 @@ GK_API int gk_webhook(gk_plugin *p, const char *headers_json, const char *body, 
 **                  "active":[...],"pending_review":[...],"blocked":[...]}]}
 **       Each active gate names the types of the parts still undecided (1.1), e.g.
 **       {"task_id":"sign","gate":"compound","waits_for":["human_approval"]}: a gate whose
-**       waits_for holds only human_approval waits on a person, whatever its shape.
+**       waits_for holds only human_approval waits on a person, whatever its shape. An active
+**       job shows the "host_ref" its host reported with "started" (1.2), e.g.
+**       {"task_id":"T","job_key":"G/T#1","job":"running","host_ref":"https://ci/job/7/"}.
 **   {"what":"tree","goal_id":"G"}          the goal's task tree in run order, each task with
 **                                          its status, stage, policy and order keys:
 **       {"goal_id":"G","state":"running","status":"active","tree":{"task_id":"G",
@@ -495,7 +502,8 @@ GK_API int gk_webhook(gk_plugin *p, const char *headers_json, const char *body, 
 **        "status":"done","stage":"agent_work","session_policy":"spawn","needs":["S"],
 **        "priority":1,"run":["./agent.sh","{{ task.id }}"]}]}}
 **                                          ("run", 1.1: an agent task's argv as the file wrote
-**                                          it; "gate": a gate's type)
+**                                          it; "gate": a gate's type; "host_ref", 1.2: the
+**                                          host's name for the last attempt's job)
 **   {"what":"task","goal_id":"G","task_id":"T"}   one task in detail (status, attempt, stage,
 **                                          session, gate, artifacts, last result)
 **   {"what":"events","goal_id":"G","after":0,"limit":100}   the audit log, oldest first; goal_id

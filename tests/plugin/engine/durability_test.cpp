@@ -120,7 +120,7 @@ TEST(Durability, StateFileUsesWalAndForeignKeys) {
   sqlite3_finalize(s);
   sqlite3_prepare_v2(raw, "SELECT version FROM schema_version", -1, &s, nullptr);
   ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(s, 0), 2);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 3);
   sqlite3_finalize(s);
   sqlite3_close(raw);
 }
@@ -135,7 +135,9 @@ TEST(Durability, AVersionOneStateIsMigratedAndKeepsItsGoals) {
   // What version 1 wrote: no webhook_feeds table.
   sqlite3 *raw = nullptr;
   sqlite3_open(state.c_str(), &raw);
-  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE webhook_feeds; UPDATE schema_version SET version = 1",
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "DROP TABLE webhook_feeds; ALTER TABLE tasks DROP COLUMN host_ref; "
+                         "UPDATE schema_version SET version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
@@ -147,11 +149,37 @@ TEST(Durability, AVersionOneStateIsMigratedAndKeepsItsGoals) {
   sqlite3_stmt *s = nullptr;
   sqlite3_prepare_v2(raw, "SELECT version FROM schema_version", -1, &s, nullptr);
   ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(s, 0), 2);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 3);
   sqlite3_finalize(s);
   EXPECT_EQ(sqlite3_prepare_v2(raw, "SELECT repo FROM webhook_feeds", -1, &s, nullptr), SQLITE_OK);
   sqlite3_finalize(s);
   sqlite3_close(raw);
+}
+
+TEST(Durability, AVersionTwoStateIsMigratedAndItsRunningJobsTakeAHostRef) {
+  TempDir dir;
+  auto state = dir.path() / "state.db";
+  {
+    Host h(state, "{}");
+    h.load(kGoal);
+    h.start("g");
+    h.step();
+  }
+  // What version 2 wrote: no host_ref column.
+  sqlite3 *raw = nullptr;
+  sqlite3_open(state.c_str(), &raw);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "ALTER TABLE tasks DROP COLUMN host_ref; "
+                         "UPDATE schema_version SET version = 2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  Host h(state, "{}");
+  auto keys = Host::run_keys(h.step());
+  ASSERT_FALSE(keys.empty()) << "the offer made before the upgrade stands";
+  h.event(keys[0], R"({"type":"started","host_ref":"build-9"})");
+  EXPECT_EQ(h.status_of("g", "a"), "active");
+  EXPECT_EQ(h.task("g", "a").at("host_ref").as_string(), "build-9");
 }
 
 TEST(Durability, AStateFromANewerSchemaIsRefusedWithAVersionError) {

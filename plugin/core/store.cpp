@@ -1,6 +1,9 @@
 #include "core/store.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -107,6 +110,25 @@ boost::json::object parse_object(std::string_view text) {
 }  // namespace
 
 Store::Store(const std::string &path, bool durability_full, int busy_timeout_ms, bool read_only) {
+  // Processes that open a new state at once race to make it: switching to WAL, the first
+  // migration or reading the schema can be refused as busy without SQLite's busy handler waiting
+  // (while another connection sets up the WAL index, say). Those are retried until
+  // busy_timeout_ms is spent.
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (int tries = 1;; ++tries) {
+    try {
+      open(path, durability_full, busy_timeout_ms, read_only);
+      return;
+    } catch (const Error &e) {
+      if (e.code() != Errc::busy || std::chrono::steady_clock::now() >= give_up) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5 * tries, 50)));
+    }
+  }
+}
+
+void Store::open(const std::string &path, bool durability_full, int busy_timeout_ms,
+                 bool read_only) {
   std::filesystem::path p(path);
   if (read_only) {
     std::error_code ec;

@@ -50,6 +50,7 @@ class Store {
   static constexpr int kSchemaVersion = 3;
 
  private:
+  void open(const std::string &path, bool durability_full, int busy_timeout_ms, bool read_only);
   void migrate();
   void check_schema();  // read-only: the schema must be the one this plugin writes
 

@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "harness.hpp"
 
@@ -202,4 +206,42 @@ TEST(Durability, UnwritableStatePathIsAnIoError) {
   EXPECT_EQ(gk_open(nullptr, R"({"state_path":"/proc/no/such/dir/state.db"})", &p), GK_ERR_IO);
   EXPECT_EQ(p, nullptr);
   EXPECT_NE(last_error().find("/proc/no/such/dir"), std::string::npos);
+}
+
+// Runners started together on a new folder all make the same state at once: each open waits its
+// turn (within busy_timeout_ms) rather than failing as busy.
+TEST(Durability, ProcessesOpeningANewStateAtOnceAllSucceed) {
+  constexpr int kRounds = 10, kProcesses = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    TempDir dir;
+    const std::string config =
+        R"({"state_path":")" + (dir.path() / "new" / "state.db").string() + R"("})";
+    int go[2];
+    ASSERT_EQ(pipe(go), 0);
+    std::vector<pid_t> children;
+    for (int k = 0; k < kProcesses; ++k) {
+      pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        close(go[1]);
+        char c;
+        while (read(go[0], &c, 1) < 0 && errno == EINTR) {
+        }
+        gk_plugin *p = nullptr;
+        int rc = gk_open(nullptr, config.c_str(), &p);
+        gk_close(p);
+        _exit(rc == GK_OK ? 0 : 10 - rc);
+      }
+      children.push_back(pid);
+    }
+    close(go[0]);
+    close(go[1]);  // every child starts now
+    for (pid_t pid : children) {
+      int status = 0;
+      ASSERT_EQ(waitpid(pid, &status, 0), pid);
+      ASSERT_TRUE(WIFEXITED(status));
+      EXPECT_EQ(WEXITSTATUS(status), 0)
+          << "round " << round << ": gk_open returned " << 10 - WEXITSTATUS(status);
+    }
+  }
 }

@@ -82,21 +82,53 @@ const std::vector<CommandSpec> &command_specs() {
        0,
        1},
       {"step",
-       "step [FILE.yaml] [--goal ID] [--jobs N] [--auto-approve] [--spec]",
+       "step [FILE.yaml] [--goal ID] [--jobs N] [--auto-approve] [--spec] [--no-start]",
        "one pipeline step: start the jobs due, report the ones that ended, return",
        "For a CI host that calls goalkeeper once per pipeline step. With a file, loads and starts\n"
        "its goals first (a no-op when they are already running). Then reports jobs that ended\n"
        "since the last step, makes one gk_step and starts the jobs it asks for, prints what it "
        "did\n"
        "and returns without waiting for them. Exit status: 0 nothing failed and no person is\n"
-       "needed, 1 a goal failed, 2 usage error, 3 waiting on a person.",
+       "needed, 1 a goal failed, 2 usage error, 3 waiting on a person.\n"
+       "\n"
+       "--no-start is for a CI that starts its own child jobs: one gk_step, its actions printed\n"
+       "(with --json the plugin's answer as goalkeeper.h documents it: run_job with key,\n"
+       "command, env, prompt, session and timeout; cancel_job; await_review; goal_finished),\n"
+       "nothing started. The CI runs each run_job (writing the prompt to a file and setting\n"
+       "GK_PROMPT_FILE, GK_RESULT_FILE and GK_WORKSPACE itself), reports it with `goalkeeper\n"
+       "job`, and steps again; a run_job is offered again until it is reported started. With\n"
+       "--no-start, --jobs N offers at most N run_job actions (the CI's free slots, 0 or more).",
        {{"goal", "ID", "step only this goal"},
-        {"jobs", "N", "keep at most N jobs running"},
+        {"jobs", "N", "keep at most N jobs running (--no-start: offer at most N)"},
         {"auto-approve", "", "approve every review as soon as it is asked for"},
-        {"spec", "", "start goals from FILE in spec mode"}},
-       {"goalkeeper step pipelines/examples/hello.yaml", "goalkeeper step --json"},
+        {"spec", "", "start goals from FILE in spec mode"},
+        {"no-start", "", "print the step's actions and start nothing (the CI starts the jobs)"}},
+       {"goalkeeper step pipelines/examples/hello.yaml", "goalkeeper step --json",
+        "goalkeeper step pipelines/examples/fanout.yaml --no-start --json --jobs 4"},
        0,
        1},
+      {"job",
+       "job started|start-failed|finished|heartbeat KEY [--host-ref REF] [--reason TEXT] "
+       "[--exit-code N] [--result-file PATH]",
+       "report what a CI did with a job that `step --no-start` offered",
+       "For a CI that starts its own child jobs: reports to the state (--state) what happened to\n"
+       "the job KEY of a run_job action. started: the job runs (--host-ref: the CI's build id\n"
+       "or URL, shown by status and events; a URL must not carry credentials). start-failed\n"
+       "--reason: it could not start; the task is tried again after a backoff. finished\n"
+       "--exit-code N [--result-file PATH]: it ended; the result file is the job's\n"
+       "$GK_RESULT_FILE, read now. heartbeat: it still runs; without one within limits.lease_s\n"
+       "of the last report the job counts as lost. Exit status: 0 reported, 2 usage error or\n"
+       "a report the state refuses (an unknown key, no state).",
+       {{"host-ref", "REF", "started: the CI's name for the job (build id or URL)"},
+        {"reason", "TEXT", "start-failed: why it could not start (required)"},
+        {"exit-code", "N", "finished: the job's exit status (required)"},
+        {"result-file", "PATH", "finished: the job's result file ($GK_RESULT_FILE)"}},
+       {"goalkeeper job started 'fanout/shard-1#1' --host-ref https://ci.example/job/gk/42/",
+        "goalkeeper job finished 'fanout/shard-1#1' --exit-code 0 --result-file result.json",
+        "goalkeeper job start-failed 'fanout/shard-1#1' --reason 'no executor'",
+        "goalkeeper job heartbeat 'fanout/shard-1#1'"},
+       2,
+       2},
       {"status",
        "status [GOAL] [--format tree|dot|mermaid]",
        "show goals, their progress, running jobs and what waits on a person",

@@ -7,12 +7,14 @@
 
 namespace gk::runner {
 
-int cmd_run(const Args &args);     // run_command.cpp
-int cmd_step(const Args &args);    // run_command.cpp
-int cmd_serve(const Args &args);   // serve_command.cpp
-int cmd_status(const Args &args);  // status_command.cpp
-int cmd_events(const Args &args);  // status_command.cpp
-int cmd_logs(const Args &args);    // status_command.cpp
+int cmd_run(const Args &args);            // run_command.cpp
+int cmd_step(const Args &args);           // run_command.cpp
+int cmd_step_no_start(const Args &args);  // host_protocol_command.cpp: step --no-start
+int cmd_job(const Args &args);            // host_protocol_command.cpp
+int cmd_serve(const Args &args);          // serve_command.cpp
+int cmd_status(const Args &args);         // status_command.cpp
+int cmd_events(const Args &args);         // status_command.cpp
+int cmd_logs(const Args &args);           // status_command.cpp
 int cmd_decide(const Args &args);  // decide_command.cpp: approve, reject, signal, pause/resume/stop
 int cmd_validate(const Args &args);    // plan_command.cpp
 int cmd_plan(const Args &args);        // plan_command.cpp

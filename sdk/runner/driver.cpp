@@ -404,8 +404,10 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
     const std::string state = str(g, "state");
     const std::string st = str(g, "status");
     if (state == "loaded") continue;  // never started: not ours to wait for
+    std::vector<std::string> human_gates;
+    const GoalOutcome outcome = goal_outcome(g, human_gates);
     if (state == "finished") {
-      out[id] = st == "failed" ? GoalOutcome::failed : GoalOutcome::done;
+      out[id] = outcome;
       std::error_code ec;
       if (st == "done" && std::filesystem::exists(layout_.worktrees() / id, ec)) {
         std::string problems = workspaces_.remove_goal(id);
@@ -413,25 +415,6 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
           view_.note("warning", {{"message", problems}}, "warning: " + problems);
       }
       continue;
-    }
-    bool jobs_active = false, machine_gate = false;
-    std::vector<std::string> human_gates;
-    for (const auto &av : arr(g, "active")) {
-      const json::object &a = av.as_object();
-      if (a.contains("job_key")) {
-        jobs_active = true;
-        continue;
-      }
-      // What the gate still waits for: only people (human_approval leaves, of any compound)?
-      bool people_only = true;
-      const auto &waits = arr(a, "waits_for");
-      for (const auto &w : waits)
-        people_only = people_only && w.is_string() && w.as_string() == "human_approval";
-      if (waits.empty()) people_only = str(a, "gate") == "human_approval";
-      if (people_only)
-        human_gates.push_back(str(a, "task_id"));
-      else
-        machine_gate = true;
     }
     const auto &reviews = arr(g, "pending_review");
     const auto &blocked = arr(g, "blocked");
@@ -458,17 +441,8 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
         continue;
       }
     }
-    if (jobs_active || (state == "running" && machine_gate)) {
-      out[id] = GoalOutcome::working;
-      continue;
-    }
-    const bool person = !reviews.empty() || !blocked.empty() || !human_gates.empty() ||
-                        state == "paused" || state == "stopped";
-    if (!person && state == "running") {
-      out[id] = GoalOutcome::working;  // pending after a backoff: the plugin will dispatch it
-      continue;
-    }
-    out[id] = GoalOutcome::waiting;
+    out[id] = outcome;
+    if (outcome != GoalOutcome::waiting) continue;
     auto announce = [&](const std::string &what, const std::string &text) {
       if (announced_.insert(what).second)
         view_.note("waiting", {{"goal_id", id}, {"what", what}}, text);

@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 #include <goalkeeper/goalkeeper.hpp>
 
+#include "goal_outcome.hpp"
 #include "jobs/local_jobs.hpp"
 #include "layout.hpp"
 #include "view.hpp"
@@ -51,8 +52,6 @@ class HostBridge {
   std::vector<jobs::JobEnd> stash_;
   std::set<std::string> reported_;
 };
-
-enum class GoalOutcome { working, done, failed, waiting };
 
 struct DriverOptions {
   std::optional<std::string> goal;  // only this goal

@@ -95,6 +95,7 @@ std::string render_status(const json::object &status, int64_t now_ms, bool color
         line += "  gate: " + json_str(a, "gate");
       std::string e = elapsed_since(json_int(a, "since_ms"), now_ms);
       if (!e.empty()) line += "  " + e;
+      if (a.contains("host_ref")) line += "  at " + shown(json_str(a, "host_ref"));
       out += line + "\n";
     }
     for (const auto &rv : arr(g, "pending_review")) {

@@ -33,7 +33,8 @@ void install_interrupt_handler() {
 int dispatch(const Args &args) {
   const std::string &c = args.command;
   if (c == "run") return cmd_run(args);
-  if (c == "step") return cmd_step(args);
+  if (c == "step") return args.has("no-start") ? cmd_step_no_start(args) : cmd_step(args);
+  if (c == "job") return cmd_job(args);
   if (c == "serve") return cmd_serve(args);
   if (c == "status") return cmd_status(args);
   if (c == "events") return cmd_events(args);

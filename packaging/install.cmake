@@ -1,7 +1,7 @@
 # What `cmake --install` and `cpack -G DEB|TGZ` ship: the plugin (named for its ABI, with its
 # SONAME link; the unversioned link, the headers, the pkg-config file and the CMake package are
 # for people who build hosts), the `goalkeeper` host and gk-supervise side by side in bin/ (the
-# host looks for both next to itself), the example pipelines, the docs, a man page and bash
+# host looks for both next to itself), the Python SDK, the example pipelines, the docs, a man page and bash
 # completion. The Debian package's dependencies come from dpkg-shlibdeps.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -45,6 +45,19 @@ configure_file(${PROJECT_SOURCE_DIR}/packaging/goalkeeper.pc.in ${PROJECT_BINARY
   @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/goalkeeper.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT development)
+
+# The Python SDK (package `goalkeeper`), standard library only: PYTHONPATH=<prefix>/share/
+# goalkeeper/python. _install.py tells it where the library is, relative to itself, so a
+# relocated tree (a TGZ unpacked anywhere) still finds its own plugin.
+set(GK_PYTHON_DIR ${CMAKE_INSTALL_DATADIR}/goalkeeper/python)
+file(RELATIVE_PATH GK_PY_TO_LIBDIR /prefix/${GK_PYTHON_DIR}/goalkeeper /prefix/${CMAKE_INSTALL_LIBDIR})
+file(WRITE ${PROJECT_BINARY_DIR}/python/_install.py
+  "# Written by the install: where libgoalkeeper.so.1 is, relative to this folder.\n"
+  "LIBDIR = \"${GK_PY_TO_LIBDIR}\"\n")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/sdk/python/goalkeeper DESTINATION ${GK_PYTHON_DIR}
+  COMPONENT runtime PATTERN __pycache__ EXCLUDE)
+install(FILES ${PROJECT_BINARY_DIR}/python/_install.py DESTINATION ${GK_PYTHON_DIR}/goalkeeper
+  COMPONENT runtime)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/pipelines/examples/
   DESTINATION ${CMAKE_INSTALL_DATADIR}/goalkeeper/examples COMPONENT runtime)

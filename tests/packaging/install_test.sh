@@ -24,7 +24,10 @@ for f in bin/goalkeeper bin/gk-supervise include/goalkeeper/goalkeeper.h \
          share/goalkeeper/pipeline.schema.json share/doc/goalkeeper/README.md \
          share/doc/goalkeeper/design.md share/doc/goalkeeper/goal-files.md \
          share/doc/goalkeeper/serve.md share/doc/goalkeeper/hosts.md \
-         share/bash-completion/completions/goalkeeper; do
+         share/bash-completion/completions/goalkeeper \
+         share/goalkeeper/python/goalkeeper/__init__.py \
+         share/goalkeeper/python/goalkeeper/py.typed \
+         share/goalkeeper/python/goalkeeper/_install.py; do
   [ -e "$prefix/$f" ] || fail "$f not installed"
 done
 if command -v help2man > /dev/null; then
@@ -88,4 +91,15 @@ goalkeeper run "$prefix/share/goalkeeper/examples/hello.yaml" --auto-approve > "
   { cat "$tmp/run.log" >&2; fail "run of the installed hello example failed"; }
 goalkeeper status --json > "$tmp/status.json"
 grep -q '"done"' "$tmp/status.json" || fail "hello did not finish: $(cat "$tmp/status.json")"
+# The installed Python SDK finds the installed plugin by itself, with Debian's interpreter.
+PYTHONPATH="$prefix/share/goalkeeper/python" /usr/bin/python3 - "$prefix" "$tmp/py.db" <<'PY' ||
+import os, sys, goalkeeper
+prefix, state = sys.argv[1], sys.argv[2]
+with goalkeeper.Plugin({"state_path": state}) as gk:
+    assert os.path.realpath(gk.path).startswith(os.path.realpath(prefix)), gk.path
+    gk.load(open(prefix + "/share/goalkeeper/examples/hello.yaml").read(), "hello.yaml")
+    gk.start("hello")
+    assert any(a["type"] == "run_job" for a in gk.step()["actions"])
+PY
+  fail "the installed Python SDK did not find or drive the installed plugin"
 echo "install test: ok ($(cat "$tmp/version"), plugin in ${libdir#"$prefix"/})"

@@ -41,6 +41,8 @@ class Jobs {
                       const boost::json::object &result);
   void finish_failed(TaskIndex i, std::string_view reason);
   void add_subtasks(TaskIndex parent, const boost::json::value &subtasks);
+  // add_subtasks, where subtasks the loader refuses fail the attempt instead; false then.
+  bool try_add_subtasks(TaskIndex parent, const boost::json::value &subtasks);
 
   Model &m_;
   Txn &tx_;

@@ -116,13 +116,7 @@ void Jobs::apply_finished(TaskIndex i, const json::object &ev, const json::objec
       finish_failed(i, "the plan returned no subtasks");
       return;
     }
-    try {
-      add_subtasks(i, *subtasks);
-    } catch (const Error &e) {
-      if (e.code() != Errc::invalid) throw;
-      finish_failed(i, e.what());
-      return;
-    }
+    if (!try_add_subtasks(i, *subtasks)) return;
     Task &root = m_.tasks[i];
     g.spec = SpecPhase::awaiting_approval;
     g.state = GoalState::paused;
@@ -136,12 +130,7 @@ void Jobs::apply_finished(TaskIndex i, const json::object &ev, const json::objec
   }
   if (status == "done") {
     if (has_subtasks) {
-      try {
-        add_subtasks(i, *subtasks);
-      } catch (const Error &e) {
-        if (e.code() != Errc::invalid) throw;
-        finish_failed(i, e.what());
-      }
+      try_add_subtasks(i, *subtasks);
       return;
     }
     if (t.def->requires_approval) {
@@ -212,6 +201,17 @@ void Jobs::add_subtasks(TaskIndex pi, const json::value &subtasks) {
       p.entered = false;
       tree_.enter(pi);
     }
+  }
+}
+
+bool Jobs::try_add_subtasks(TaskIndex parent, const json::value &subtasks) {
+  try {
+    add_subtasks(parent, subtasks);
+    return true;
+  } catch (const Error &e) {
+    if (e.code() != Errc::invalid) throw;
+    finish_failed(parent, e.what());
+    return false;
   }
 }
 

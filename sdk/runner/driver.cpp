@@ -1,11 +1,11 @@
-// The step loop's moving parts: reporting ends, starting jobs, cancelling, reviews. About 500
-// lines: each part is short, and they share the loop's state, so they stay in one file.
+// The step loop's moving parts: reporting ends, starting jobs, cancelling, reviews.
 #include "driver.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
+#include "formats.hpp"
 #include "plugin_locator.hpp"
 #include "relative_command.hpp"
 #include "state.hpp"
@@ -33,12 +33,6 @@ int64_t num(const json::object &o, const char *key, int64_t fallback = 0) {
   if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
   if (v->is_double()) return static_cast<int64_t>(v->as_double());
   return fallback;
-}
-
-const json::array &arr(const json::object &o, const char *key) {
-  static const json::array empty;
-  const json::value *v = o.if_contains(key);
-  return v && v->is_array() ? v->as_array() : empty;
 }
 
 // "hello/review" for a task, "hello" for the goal's own plan.
@@ -186,7 +180,7 @@ bool Driver::pass() {
 
   const json::object &o = out.as_object();
   next_step_ms_ = num(o, "next_step_ms", 1000);
-  for (const auto &g : arr(o, "goals")) {
+  for (const auto &g : json_array(o, "goals")) {
     const json::object &go = g.as_object();
     GoalLine line{str(go, "goal_id"), str(go, "state"), str(go, "status")};
     if (const auto *p = go.if_contains("progress"); p && p->is_object()) {
@@ -195,7 +189,7 @@ bool Driver::pass() {
     }
     goals_[line.goal_id] = line;
   }
-  for (const auto &v : arr(o, "actions")) {
+  for (const auto &v : json_array(o, "actions")) {
     const json::object &a = v.as_object();
     const std::string type = str(a, "type");
     if (type == "run_job") {
@@ -223,7 +217,7 @@ void Driver::run_job(const json::object &a) {
 
   jobs::JobSpec spec;
   spec.job_key = key;
-  for (const auto &arg : arr(a, "command"))
+  for (const auto &arg : json_array(a, "command"))
     if (arg.is_string()) spec.argv.emplace_back(arg.as_string());
   spec.timeout_s = num(a, "timeout_s", 0);
   spec.workdir = workspaces_.main_dir();
@@ -307,7 +301,7 @@ fs::path Driver::goal_dir(const std::string &goal) {
   try {
     json::value status = parse_answer(
         state_.query(json::serialize(json::object{{"what", "status"}, {"goal_id", goal}})));
-    const auto &goals = arr(status.as_object(), "goals");
+    const auto &goals = json_array(status.as_object(), "goals");
     const std::string source = goals.empty() ? "" : str(goals[0].as_object(), "source");
     if (!source.empty() && source.front() != '<')
       dir = fs::absolute(source).parent_path().lexically_normal();
@@ -397,7 +391,7 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
   *acted = false;
   std::map<std::string, GoalOutcome> out;
   json::value status = parse_answer(state_.query(R"({"what":"status"})"));
-  for (const auto &gv : arr(status.as_object(), "goals")) {
+  for (const auto &gv : json_array(status.as_object(), "goals")) {
     const json::object &g = gv.as_object();
     const std::string id = str(g, "goal_id");
     if (!goals.empty() ? !goals.count(id) : !in_scope(id)) continue;
@@ -416,8 +410,8 @@ std::map<std::string, GoalOutcome> Driver::settle(const std::set<std::string> &g
       }
       continue;
     }
-    const auto &reviews = arr(g, "pending_review");
-    const auto &blocked = arr(g, "blocked");
+    const auto &reviews = json_array(g, "pending_review");
+    const auto &blocked = json_array(g, "blocked");
     if (options_.auto_approve && (!reviews.empty() || !human_gates.empty())) {
       for (const auto &rv : reviews) {
         std::string ref = review_ref(id, str(rv.as_object(), "task_id"));

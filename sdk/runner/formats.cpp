@@ -29,6 +29,12 @@ int64_t json_int(const json::object &o, const char *key, int64_t fallback) {
   return fallback;
 }
 
+const json::array &json_array(const json::object &o, const char *key) {
+  static const json::array empty;
+  const json::value *v = o.if_contains(key);
+  return v && v->is_array() ? v->as_array() : empty;
+}
+
 std::string node_id(const json::object &node) {
   std::string id = json_str(node, "task_id");
   return id.empty() ? json_str(node, "id") : id;

@@ -25,6 +25,8 @@ std::string render_event(const boost::json::object &event);
 // The string value of key, a number as written, or "".
 std::string json_str(const boost::json::object &o, const char *key);
 int64_t json_int(const boost::json::object &o, const char *key, int64_t fallback = 0);
+// The array at key, or an empty one.
+const boost::json::array &json_array(const boost::json::object &o, const char *key);
 
 // A tree node's id: "task_id" as the plugin writes it (or "id", as goalkeeper.h documents it).
 std::string node_id(const boost::json::object &node);

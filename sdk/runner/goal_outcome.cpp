@@ -6,22 +6,12 @@ namespace gk::runner {
 
 namespace json = boost::json;
 
-namespace {
-
-const json::array &array_of(const json::object &o, const char *key) {
-  static const json::array empty;
-  const json::value *v = o.if_contains(key);
-  return v && v->is_array() ? v->as_array() : empty;
-}
-
-}  // namespace
-
 GoalOutcome goal_outcome(const json::object &g, std::vector<std::string> &human_gates) {
   const std::string state = json_str(g, "state");
   if (state == "finished")
     return json_str(g, "status") == "failed" ? GoalOutcome::failed : GoalOutcome::done;
   bool jobs_active = false, machine_gate = false;
-  for (const auto &av : array_of(g, "active")) {
+  for (const auto &av : json_array(g, "active")) {
     const json::object &a = av.as_object();
     if (a.contains("job_key")) {
       jobs_active = true;
@@ -29,7 +19,7 @@ GoalOutcome goal_outcome(const json::object &g, std::vector<std::string> &human_
     }
     // What the gate still waits for: only people (human_approval leaves, of any compound)?
     bool people_only = true;
-    const auto &waits = array_of(a, "waits_for");
+    const auto &waits = json_array(a, "waits_for");
     for (const auto &w : waits)
       people_only = people_only && w.is_string() && w.as_string() == "human_approval";
     if (waits.empty()) people_only = json_str(a, "gate") == "human_approval";
@@ -39,8 +29,9 @@ GoalOutcome goal_outcome(const json::object &g, std::vector<std::string> &human_
       machine_gate = true;
   }
   if (jobs_active || (state == "running" && machine_gate)) return GoalOutcome::working;
-  const bool person = !array_of(g, "pending_review").empty() || !array_of(g, "blocked").empty() ||
-                      !human_gates.empty() || state == "paused" || state == "stopped";
+  const bool person = !json_array(g, "pending_review").empty() ||
+                      !json_array(g, "blocked").empty() || !human_gates.empty() ||
+                      state == "paused" || state == "stopped";
   // Pending after a backoff: the plugin will dispatch it.
   if (!person && state == "running") return GoalOutcome::working;
   return GoalOutcome::waiting;

@@ -21,15 +21,9 @@ namespace json = boost::json;
 
 namespace {
 
-const json::array &array_of(const json::object &o, const char *key) {
-  static const json::array empty;
-  const json::value *v = o.if_contains(key);
-  return v && v->is_array() ? v->as_array() : empty;
-}
-
 std::string argv_line(const json::object &action) {
   std::string line;
-  for (const auto &arg : array_of(action, "command")) {
+  for (const auto &arg : json_array(action, "command")) {
     if (!line.empty()) line += ' ';
     line += arg.is_string() ? std::string(arg.as_string()) : json::serialize(arg);
   }
@@ -85,20 +79,20 @@ int cmd_step_no_start(const Args &args) {
   const json::object step = parse_answer(answer).as_object();
 
   bool offered = false;
-  for (const auto &v : array_of(step, "actions")) {
+  for (const auto &v : json_array(step, "actions")) {
     const std::string type = json_str(v.as_object(), "type");
     offered |= type == "run_job" || type == "cancel_job";
   }
   if (args.has("json")) {
     std::cout << answer << '\n';  // the plugin's own answer, as goalkeeper.h documents it
   } else {
-    for (const auto &v : array_of(step, "actions")) print_action(v.as_object());
+    for (const auto &v : json_array(step, "actions")) print_action(v.as_object());
   }
 
   // The exit status of `step`: 1 a goal failed, 3 nothing to start and a person is needed.
   const json::object status = parse_answer(state.query(R"({"what":"status"})")).as_object();
   bool failed = false, waiting = false;
-  for (const auto &gv : array_of(status, "goals")) {
+  for (const auto &gv : json_array(status, "goals")) {
     const json::object &g = gv.as_object();
     if (!ours.empty() ? !ours.count(json_str(g, "goal_id")) : json_str(g, "state") == "loaded")
       continue;

@@ -120,7 +120,10 @@ void Tree::rebuild_indexes() {
         m_.timers.push({t.lease_until_ms, i, TimerKind::lease});
       }
     }
-    if (t.status == Status::pending_review && !t.review_announced) g.announce.insert(i);
+    // Parents follow their children into pending_review: only the task that waits is asked
+    // about (a leaf, or the root for its plan), as when it first came to wait.
+    const bool asks = t.is_leaf() || (i == g.root && g.spec == SpecPhase::awaiting_approval);
+    if (t.status == Status::pending_review && !t.review_announced && asks) g.announce.insert(i);
     if (t.def->stage == Stage::wait_for_signal && t.status == Status::active) {
       m_.active_gates.insert(i);
       if (t.gate.deadline_ms) m_.timers.push({*t.gate.deadline_ms, i, TimerKind::gate_deadline});

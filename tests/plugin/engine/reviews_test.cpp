@@ -174,3 +174,31 @@ goals:
   h.start("g");
   EXPECT_EQ(Host::run_keys(h.step()), std::vector<std::string>{"g/seed#1"});
 }
+
+// A parent follows its waiting child into pending_review; a host that opens the state again must
+// be asked about the task that waits, once, and never about its goal as if it were a plan.
+TEST(Reviews, AReopenedStateAsksAboutTheWaitingTaskOnceAndNeverAboutItsParents) {
+  TempDir dir;
+  auto state = dir.path() / "state.db";
+  {
+    Host h(state, "{}");
+    h.load(kReviewed);
+    h.start("g");
+    h.step();
+    finish_job(h, "g/implement#1");
+  }
+  // The first step after a reopen announces the review it has not handed out yet.
+  {
+    Host h(state, "{}");
+    auto reviews = Host::actions(h.step(), "await_review");
+    ASSERT_EQ(reviews.size(), 1u);
+    EXPECT_EQ(reviews[0].at("task_id").as_string(), "sign-off");
+    EXPECT_EQ(reviews[0].at("kind").as_string(), "human_review");
+  }
+  // Later opens, and later steps, ask nothing more.
+  for (int round = 0; round < 2; ++round) {
+    Host h(state, "{}");
+    EXPECT_TRUE(Host::actions(h.step(), "await_review").empty()) << "round " << round;
+    EXPECT_TRUE(Host::actions(h.step(), "await_review").empty()) << "round " << round;
+  }
+}

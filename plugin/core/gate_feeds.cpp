@@ -109,11 +109,11 @@ json::object Gates::apply_nudge(const GateNudge &n) {
     const int64_t due = tx_.now + c_.webhook_coalesce_ms;
     for (TaskIndex i : m_.active_gates) {
       Task &t = m_.tasks[i];
-      if (!t.gate.active) continue;
+      if (!t.gate().active) continue;
       bool hit = false;
-      for (const GateLeaf &leaf : gate_leaves(t.gate.config)) {
-        auto poll = t.gate.polls.find(leaf.path);
-        PartPoll *p = poll == t.gate.polls.end() ? nullptr : &poll->second;
+      for (const GateLeaf &leaf : gate_leaves(t.gate().config)) {
+        auto poll = t.gate().polls.find(leaf.path);
+        PartPoll *p = poll == t.gate().polls.end() ? nullptr : &poll->second;
         if (!part_matches(*leaf.config, p, q, repo)) continue;
         hit = true;
         if (p) {
@@ -121,7 +121,7 @@ json::object Gates::apply_nudge(const GateNudge &n) {
           if (p->next_ms > due) p->next_ms = due;
           p->nudged_ms = tx_.now;
         }
-        if (q.restart) t.gate.parts.erase(leaf.path);
+        if (q.restart) t.gate().parts.erase(leaf.path);
       }
       if (!hit) continue;
       Goal &g = m_.goals[t.goal];

@@ -24,10 +24,10 @@ GateChecker *Gates::checker_for(std::string_view type) const {
 void Gates::schedule_polls(TaskIndex i) {
   if (checkers_.empty()) return;
   Task &t = m_.tasks[i];
-  for (const GateLeaf &leaf : gate_leaves(t.gate.config)) {
+  for (const GateLeaf &leaf : gate_leaves(t.gate().config)) {
     const auto *type = leaf.config->if_contains("type");
     if (type && type->is_string() && checker_for(type->as_string()))
-      t.gate.polls[leaf.path] = PartPoll{tx_.now, {}, 0};
+      t.gate().polls[leaf.path] = PartPoll{tx_.now, {}, 0};
   }
 }
 
@@ -37,10 +37,10 @@ std::vector<Gates::DuePoll> Gates::due_polls(std::vector<GatePoll> &polls, int64
   for (TaskIndex i : m_.active_gates) {
     const Task &t = m_.tasks[i];
     const Goal &g = m_.goals[t.goal];
-    if (!t.gate.active || t.gate.polls.empty()) continue;
-    for (const GateLeaf &leaf : t.gate.undecided()) {
-      auto entry = t.gate.polls.find(leaf.path);
-      if (entry == t.gate.polls.end()) continue;
+    if (!t.gate().active || t.gate().polls.empty()) continue;
+    for (const GateLeaf &leaf : t.gate().undecided()) {
+      auto entry = t.gate().polls.find(leaf.path);
+      if (entry == t.gate().polls.end()) continue;
       const PartPoll &e = entry->second;
       // A nudged part whose coalescing window is still open rides along with a poll made anyway.
       const bool rider = e.next_ms > now;
@@ -48,7 +48,7 @@ std::vector<Gates::DuePoll> Gates::due_polls(std::vector<GatePoll> &polls, int64
       const auto *type = leaf.config->if_contains("type");
       GateChecker *checker = type && type->is_string() ? checker_for(type->as_string()) : nullptr;
       if (!checker) continue;
-      DuePoll d{g.id, t.id, leaf.path, t.gate.activated_ms, checker};
+      DuePoll d{g.id, t.id, leaf.path, t.gate().activated_ms, checker};
       d.type = type->as_string();
       if (const auto *r = leaf.config->if_contains("repo"); r && r->is_string())
         d.repo = ascii_lower(r->as_string());
@@ -116,11 +116,11 @@ void Gates::apply_polls(const std::vector<DuePoll> &due, const std::vector<GateO
     TaskIndex i = tit->second;
     Task &t = m_.tasks[i];
     // A late answer for a gate that was resolved or restarted meanwhile is ignored.
-    if (!m_.active_gates.count(i) || !t.gate.active || t.gate.activated_ms != d.activated_ms) {
+    if (!m_.active_gates.count(i) || !t.gate().active || t.gate().activated_ms != d.activated_ms) {
       tx_.event(g, &t, "late_poll_ignored", {{"part", d.path}});
       continue;
     }
-    PartPoll &entry = t.gate.polls[d.path];
+    PartPoll &entry = t.gate().polls[d.path];
     // A nudge after the poll began may not be in its answer: it is confirmed by another read.
     const int64_t nudge_now = entry.nudged_ms;
     const bool announced = d.nudged_ms > 0 || nudge_now > 0;
@@ -163,7 +163,7 @@ void Gates::apply_polls(const std::vector<DuePoll> &due, const std::vector<GateO
 int64_t Gates::next_poll_ms() const {
   int64_t best = 0;
   for (TaskIndex i : m_.active_gates)
-    for (const auto &[path, poll] : m_.tasks[i].gate.polls)
+    for (const auto &[path, poll] : m_.tasks[i].gate().polls)
       if (best == 0 || poll.next_ms < best) best = poll.next_ms;
   return best;
 }

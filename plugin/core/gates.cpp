@@ -60,13 +60,13 @@ void Gates::activate_gate(TaskIndex i) {
     tree_.set_status(i, Status::blocked, t.reason);
     return;
   }
-  t.gate = GateRuntime{};
-  t.gate.active = true;
-  t.gate.config = config.as_object();
-  t.gate.activated_ms = tx_.now;
-  if (int64_t timeout = gate_timeout_s(t.gate.config); timeout > 0) {
-    t.gate.deadline_ms = tx_.now + timeout * 1000;
-    m_.timers.push({*t.gate.deadline_ms, i, TimerKind::gate_deadline});
+  t.gate() = GateRuntime{};
+  t.gate().active = true;
+  t.gate().config = config.as_object();
+  t.gate().activated_ms = tx_.now;
+  if (int64_t timeout = gate_timeout_s(t.gate().config); timeout > 0) {
+    t.gate().deadline_ms = tx_.now + timeout * 1000;
+    m_.timers.push({*t.gate().deadline_ms, i, TimerKind::gate_deadline});
   }
   m_.active_gates.insert(i);
   schedule_polls(i);
@@ -78,13 +78,13 @@ void Gates::activate_gate(TaskIndex i) {
 void Gates::resolve_gate_part(TaskIndex i, const std::string &path, bool pass,
                               const json::value &artifacts) {
   Task &t = m_.tasks[i];
-  t.gate.parts[path] = GatePart{pass, artifacts};
+  t.gate().parts[path] = GatePart{pass, artifacts};
   tx_.dirty(i);
-  Verdict v = t.gate.active ? t.gate.verdict() : (pass ? Verdict::pass : Verdict::fail);
+  Verdict v = t.gate().active ? t.gate().verdict() : (pass ? Verdict::pass : Verdict::fail);
   if (v == Verdict::wait) return;
   // Gather what the parts said: a failure carries the failed parts' artifacts.
   json::object gathered;
-  for (const auto &[part_path, part] : t.gate.parts) {
+  for (const auto &[part_path, part] : t.gate().parts) {
     if (part.pass != (v == Verdict::pass)) continue;
     if (part_path.empty() && part.artifacts.is_object())
       for (const auto &x : part.artifacts.as_object()) gathered[x.key()] = x.value();
@@ -156,8 +156,8 @@ json::object Gates::apply_signal(const SignalQuery &q) {
   std::vector<Hit> hits;
   for (TaskIndex i : candidates) {
     const Task &t = m_.tasks[i];
-    if (!t.gate.active) continue;
-    for (const GateLeaf &leaf : t.gate.undecided()) {
+    if (!t.gate().active) continue;
+    for (const GateLeaf &leaf : t.gate().undecided()) {
       const auto *type = leaf.config->if_contains("type");
       bool type_ok = type && type->is_string() && type->as_string() == q.type;
       if (q.task_id ? type_ok : leaf_matches(*leaf.config, q)) hits.push_back({i, leaf.path});
@@ -185,7 +185,7 @@ json::object Gates::apply_signal(const SignalQuery &q) {
 
 void Gates::deadline_due(TaskIndex i, int64_t due_ms) {
   Task &t = m_.tasks[i];
-  if (!m_.active_gates.count(i) || t.gate.deadline_ms != due_ms) return;
+  if (!m_.active_gates.count(i) || t.gate().deadline_ms != due_ms) return;
   tx_.event(m_.goals[t.goal], &t, "gate_timeout", {});
   gate_failed(i, {{"reason", "timeout"}});
 }

@@ -61,7 +61,18 @@ struct Task {
   std::string feedback;  // last review rejection
   std::string failure;   // failure context for the next prompt
   boost::json::object artifacts;
-  GateRuntime gate;  // a wait_for_signal task's runtime while it waits (gate_runtime.hpp)
+  // A wait_for_signal task's runtime while it waits (gate_runtime.hpp). Held apart: most tasks
+  // never wait, and a GateRuntime is many times the size of the pointer (16 MB at 100,000 tasks).
+  GateRuntime &gate() {
+    if (!gate_) gate_ = std::make_unique<GateRuntime>();
+    return *gate_;
+  }
+  const GateRuntime &gate() const {
+    static const GateRuntime none;
+    return gate_ ? *gate_ : none;
+  }
+  void clear_gate() { gate_.reset(); }
+  std::unique_ptr<GateRuntime> gate_;
 
   // Derived, rebuilt on load.
   StatusCounts counts;     // of the children (parents only)

@@ -40,8 +40,8 @@ json::object Engine::status_json(const Goal &g) const {
       if (!t.host_ref.empty()) a["host_ref"] = t.host_ref;
     } else {
       a["gate"] = t.def->wait_for.contains("type") ? t.def->wait_for.at("type") : json::value();
-      a["since_ms"] = t.gate.active ? json::value(t.gate.activated_ms) : json::value();
-      a["waits_for"] = unresolved_types(t.gate);
+      a["since_ms"] = t.gate().active ? json::value(t.gate().activated_ms) : json::value();
+      a["waits_for"] = unresolved_types(t.gate());
     }
     active.push_back(std::move(a));
   };
@@ -117,7 +117,7 @@ json::object Engine::task_json(TaskIndex top, bool with_children) const {
     const Task &t = model_.tasks[top];
     if (!t.failure.empty()) out["failure"] = t.failure;
     if (!t.feedback.empty()) out["feedback"] = t.feedback;
-    if (t.gate.active) out["gate"] = t.gate.to_json();
+    if (t.gate().active) out["gate"] = t.gate().to_json();
     if (t.def->stage == Stage::wait_for_signal) out["wait_for"] = t.def->wait_for;
     out["max_retries"] = t.def->max_retries;
     out["start_failures"] = t.start_failures;

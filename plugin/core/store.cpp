@@ -257,7 +257,8 @@ Model Store::read_all() {
     t.feedback = tq.text(21);
     t.failure = tq.text(22);
     t.artifacts = parse_object(tq.text(23));
-    t.gate = GateRuntime::from_json(parse_object(tq.text(24)));
+    if (auto gate = parse_object(tq.text(24)); !gate.empty())
+      t.gate() = GateRuntime::from_json(gate);
     t.host_ref = tq.text(25);
     auto index = static_cast<TaskIndex>(m.tasks.size());
     by_rowid.emplace(t.rowid, index);
@@ -341,7 +342,7 @@ void Store::update_task(const Task &t) {
       .bind(16, t.feedback)
       .bind(17, t.failure)
       .bind(18, boost::json::serialize(t.artifacts))
-      .bind(19, boost::json::serialize(t.gate.to_json()))
+      .bind(19, boost::json::serialize(t.gate().to_json()))
       .bind(20, t.position)
       .bind(21, t.host_ref)
       .run();

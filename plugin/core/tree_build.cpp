@@ -126,7 +126,8 @@ void Tree::rebuild_indexes() {
     if (t.status == Status::pending_review && !t.review_announced && asks) g.announce.insert(i);
     if (t.def->stage == Stage::wait_for_signal && t.status == Status::active) {
       m_.active_gates.insert(i);
-      if (t.gate.deadline_ms) m_.timers.push({*t.gate.deadline_ms, i, TimerKind::gate_deadline});
+      if (t.gate().deadline_ms)
+        m_.timers.push({*t.gate().deadline_ms, i, TimerKind::gate_deadline});
     }
   }
   for (TaskIndex i = 0; i < n; ++i)

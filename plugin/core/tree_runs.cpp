@@ -116,7 +116,7 @@ std::string Tree::render(TaskIndex i, std::string_view text) const {
 void Tree::deactivate_gate(TaskIndex i) {
   Task &t = m_.tasks[i];
   m_.active_gates.erase(i);
-  t.gate = GateRuntime{};
+  t.clear_gate();
   tx_.dirty(i);
 }
 

@@ -48,6 +48,8 @@ class GoalkeeperStep(buildstep.BuildStep):
         self.cancelling = set()
         self.gone = set()  # keys the next gk_step hears are gone (job_alive 0)
         self.text = "starting"
+        self.woken = False  # a session build ended since the loop last slept
+        self.wakeup = None  # the loop's sleep, while it sleeps
 
     # -- plugin calls: each in a thread, so the reactor never waits for the plugin ----------
 
@@ -133,6 +135,42 @@ class GoalkeeperStep(buildstep.BuildStep):
 
     @defer.inlineCallbacks
     def _loop(self):
+        # A session build that ends wakes the loop at once; poll_s bounds the sleep otherwise
+        # (a pinned job's end, a missed message, the plugin's own timers).
+        consumer = yield self.master.mq.startConsuming(
+            self._request_complete, ("buildrequests", None, "complete"))
+        try:
+            return (yield self._steps())
+        finally:
+            consumer.stopConsuming()
+
+    def _request_complete(self, key, msg):
+        if msg.get("buildrequestid") in self.spawned.values():
+            self.woken = True
+            if self.wakeup is not None:
+                reactor.callLater(0, self._wake)
+
+    def _wake(self):
+        wakeup, self.wakeup = self.wakeup, None
+        if wakeup is not None and not wakeup.called:
+            wakeup.callback(None)
+
+    def _sleep(self, seconds):
+        if self.woken:
+            self.woken = False
+            return defer.succeed(None)
+        wakeup = self.wakeup = defer.Deferred()
+        timer = reactor.callLater(seconds, self._wake)
+
+        def woke(x):
+            self.woken = False
+            if timer.active():
+                timer.cancel()
+            return x
+        return wakeup.addBoth(woke)
+
+    @defer.inlineCallbacks
+    def _steps(self):
         next_heartbeat = time.monotonic() + self.heartbeat_s
         while not self.stopped:
             yield self._collect()
@@ -148,7 +186,7 @@ class GoalkeeperStep(buildstep.BuildStep):
             result = status.verdict(goals)
             if result is not None and not running and not self.ended:
                 return result
-            yield task.deferLater(reactor, min(self.poll_s, max(wait_ms, 100) / 1000), lambda: None)
+            yield self._sleep(min(self.poll_s, max(wait_ms, 100) / 1000))
         return CANCELLED
 
     @defer.inlineCallbacks

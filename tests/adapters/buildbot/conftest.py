@@ -57,8 +57,9 @@ def stop(folder, sig=signal.SIGTERM, timeout_s=15):
 
 
 class Cluster:
-    def __init__(self, root):
+    def __init__(self, root, config=os.path.join(HERE, "master.cfg.in")):
         self.root = root
+        self.config = config  # the master.cfg template (tests/bench/ brings its own)
         self.master = os.path.join(root, "master")
         self.port = free_port()
         self.change_password = secrets.token_hex(8)
@@ -77,7 +78,7 @@ class Cluster:
     def setup(self):
         worker_password = secrets.token_hex(8)
         self.run(BUILDBOT, "create-master", "-r", self.master)
-        with open(os.path.join(HERE, "master.cfg.in")) as f:
+        with open(self.config) as f:
             cfg = f.read()
         with open(os.path.join(self.master, "master.cfg"), "w") as f:
             f.write(cfg)

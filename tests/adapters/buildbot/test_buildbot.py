@@ -93,3 +93,26 @@ def test_a_master_killed_while_sessions_run_resumes_and_runs_no_key_twice(cluste
         assert cut[0]["results"] == RESULTS["RETRY"]
         # Buildbot may queue a cut-off request again; such a build refuses to run the key.
         assert all(b["results"] == RESULTS["CANCELLED"] for b in cut[1:])
+
+
+def test_a_goal_stopped_by_a_person_stops_its_running_session_build(cluster):
+    def long_session_runs():
+        return any(b["job_key"] == "stop/long#1" and b["complete_at"] is None
+                   for b in cluster.builds("session"))
+
+    cluster.sendchange("stop")
+    wait_for("the long session to run", long_session_runs, 60)
+    state = os.path.join(cluster.master, "stop.db")
+    cluster.run(cluster.cli, "stop", "stop", "--state", state)
+    goal = wait_for("the stop goal build to end", finished_goal_builds(cluster, "goal-stop", 1),
+                    60)[0]
+    # The plugin's cancel_job stopped the session build long before its command would end.
+    session = [b for b in cluster.builds("session") if b["job_key"] == "stop/long#1"]
+    assert len(session) == 1
+    assert session[0]["results"] == RESULTS["CANCELLED"], session[0]
+    assert session[0]["complete_at"] - session[0]["started_at"] < 45
+    # A stopped goal waits on a person: the build warns and says how to go on.
+    assert goal["results"] == RESULTS["WARNINGS"], cluster.step_text(goal["id"])
+    assert "stop is stopped (goalkeeper resume stop)" in cluster.step_text(goal["id"])
+    events = cluster.run(cluster.cli, "events", "--goal", "stop", "--state", state).stdout
+    assert "cancel" in events, events

@@ -54,7 +54,9 @@
 **   Versions. GK_ABI_VERSION is the ABI this header describes; gk_abi_version() is the ABI the
 **             loaded plugin implements. A host must refuse a plugin whose major version differs
 **             (the major is the upper 16 bits). Minor versions only add: functions, JSON keys,
-**             gk_host fields appended at the end.
+**             gk_host fields appended at the end. 1.1 added gk_open's "read_only", the limit
+**             max_result_bytes, "waits_for" in status and "run" in trees; 1.2 added "host_ref"
+**             (job events, status, tree, task, events).
 */
 #ifndef GOALKEEPER_H
 #define GOALKEEPER_H
@@ -347,9 +349,11 @@ GK_API int gk_control(gk_plugin *p, const char *goal_id, const char *command);
 **                  step one state at the same time must agree on who starts a key (a shared
 **                  registry keyed by job_key, or the CI's own job names). session.policy
 **                  "reuse" runs the job in the host's own (pinned) session; "spawn" in a child
-**                  job with an isolated workspace. env holds GK_GOAL_ID, GK_TASK_ID, GK_JOB_KEY, GK_ATTEMPT,
-**                  GK_SESSION_ID, GK_PROMPT, GK_PROMPT_FILE, GK_RESULT_FILE, GK_WORKSPACE,
-**                  GK_STATE and the task's own env. (In spec mode the job that decomposes
+**                  job with an isolated workspace. env holds GK_GOAL_ID, GK_TASK_ID,
+**                  GK_JOB_KEY, GK_ATTEMPT, GK_SESSION_ID, GK_PROMPT, GK_STATE and the task's
+**                  own env; the host adds what only it knows: GK_WORKSPACE, GK_PROMPT_FILE
+**                  (the prompt written to a file) and GK_RESULT_FILE (where the job writes
+**                  its result). (In spec mode the job that decomposes
 **                  the goal belongs to the goal itself; its key is "<goal id>#<attempt>".)
 **   cancel_job     stop the job if it still runs (goal stopped, lease expired, superseded).
 **                  Offered again by later steps until the host reports the job "finished".

@@ -15,7 +15,10 @@ class GoalkeeperSessionStep(buildstep.BuildStep):
     """Runs the triggering goal build's job (the ``gk_*`` properties) in this build's workdir.
 
     The workdir is this build's own (``session-<build number>`` in the builder's folder), so
-    two sessions never share a workspace even on one worker. The command's exit status is the
+    two sessions never share a workspace even on one worker. Given ``workdir=``, the session
+    runs there instead: the checkout an earlier step of the session builder made (a ``Git``
+    step of the goal file's repository with ``mode="full", method="clobber"``), which Buildbot
+    gives one build of the builder at a time on a worker. The command's exit status is the
     step's (and the job's); the result file is uploaded to the master and its path kept in the
     build's ``gk_result_file`` property, the exit code in ``gk_exit_code``.
     """
@@ -25,6 +28,7 @@ class GoalkeeperSessionStep(buildstep.BuildStep):
     flunkOnFailure = True  # the job's exit status is the build's
 
     def __init__(self, **kwargs):
+        self.checkout = kwargs.get("workdir")  # given: run in that checkout
         super().__init__(**kwargs)
         self.job = None
 
@@ -45,7 +49,7 @@ class GoalkeeperSessionStep(buildstep.BuildStep):
         command = json.loads(self.getProperty(names.COMMAND))
         env = json.loads(self.getProperty(names.ENV) or "{}")
         timeout_s = int(self.getProperty(names.TIMEOUT_S) or 0)
-        workdir = f"session-{self.getProperty('buildnumber')}"
+        workdir = self.checkout or f"session-{self.getProperty('buildnumber')}"
         self.job = WorkerJob(self, workdir, command, env, self.getProperty(names.PROMPT) or "",
                              timeout_s, names.result_path(self.master.basedir, key), log)
         self.descriptionDone = [key]

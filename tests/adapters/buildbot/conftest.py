@@ -84,8 +84,8 @@ class Cluster:
             f.write(cfg)
         with open(os.path.join(self.master, "test-params.json"), "w") as f:
             json.dump({"port": self.port, "worker_password": worker_password,
-                       "change_password": self.change_password}, f)
-        for name in ("fan.yaml", "crash.yaml", "stop.yaml"):
+                       "change_password": self.change_password, "repo": self.make_repo()}, f)
+        for name in ("fan.yaml", "crash.yaml", "stop.yaml", "git.yaml"):
             shutil.copy(os.path.join(HERE, name), self.master)
         self.start_master()
         for name, folder in self.workers.items():
@@ -94,6 +94,18 @@ class Cluster:
             self.run(WORKER, "start", folder)
         wait_for("both workers to connect",
                  lambda: self.query("SELECT COUNT(*) FROM connected_workers")[0][0] == 2, 30)
+
+    def make_repo(self):
+        """A git repository of the goal file's project, for sessions that run in a checkout."""
+        repo = os.path.join(self.root, "repo")
+        os.makedirs(repo)
+        with open(os.path.join(repo, "marker.txt"), "w") as f:
+            f.write("checked out from the goal's repository\n")
+        git = ["git", "-C", repo, "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+        self.run("git", "init", "-q", "-b", "main", repo)
+        self.run(*git, "add", "marker.txt")
+        self.run(*git, "commit", "-q", "-m", "marker")
+        return "file://" + repo
 
     def start_master(self):
         self.run(BUILDBOT, "start", self.master)

@@ -116,3 +116,17 @@ def test_a_goal_stopped_by_a_person_stops_its_running_session_build(cluster):
     assert "stop is stopped (goalkeeper resume stop)" in cluster.step_text(goal["id"])
     events = cluster.run(cluster.cli, "events", "--goal", "stop", "--state", state).stdout
     assert "cancel" in events, events
+
+
+def test_a_session_given_a_checkout_runs_in_the_goal_repositorys_files(cluster):
+    cluster.sendchange("git")
+    goal = wait_for("the git goal build to end", finished_goal_builds(cluster, "goal-git", 1),
+                    60)[0]
+    assert goal["results"] == RESULTS["SUCCESS"], cluster.step_text(goal["id"])
+    session = [b for b in cluster.builds("session-git") if b["job_key"] == "git/read#1"]
+    assert len(session) == 1 and session[0]["results"] == RESULTS["SUCCESS"]
+    state = os.path.join(cluster.master, "git.db")
+    task = cluster.run(cluster.cli, "status", "git", "--state", state, "--format", "tree").stdout
+    assert "done" in task, task
+    events = cluster.run(cluster.cli, "events", "--goal", "git", "--state", state).stdout
+    assert "checked out from the goal's repository" in events, events

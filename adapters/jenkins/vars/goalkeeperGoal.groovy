@@ -3,34 +3,43 @@ import goalkeeper.jenkins.Json
 
 // Runs the goals of one file inside a Pipeline: the plugin decides (`goalkeeper step --no-start
 // --json`), Jenkins runs. Spawned sessions become builds of the session job, pinned ones run here
-// with `sh`, reviews become `input`, and every end is reported to the same state. One batch at a
-// time: start what one step offers, wait for all of it (reporting each end as it comes), step
-// again. See vars/goalkeeperGoal.txt for the options.
+// with `sh`, reviews become `input`, and every end is reported to the same state. Jobs run in
+// `jobs` slots that refill as jobs end: a slot whose job ended reports the end and steps the
+// plugin again at once, for as many jobs as slots are free. See vars/goalkeeperGoal.txt.
 def call(Map args = [:]) {
   Map cfg = settings(args)
-  Set started = new HashSet()  // keys this build started: never start one twice
-  long deadline = System.currentTimeMillis() + cfg.maxMinutes * 60000L
-  for (int n = 0; n < cfg.maxSteps; n++) {
-    if (System.currentTimeMillis() > deadline)
-      error("goalkeeperGoal: the goals of ${cfg.file} still run after ${cfg.maxMinutes} minutes (maxMinutes)")
-    Map step = stepOnce(cfg)
-    if (!(step.rc in [0, 1, 3]))
-      error("goalkeeperGoal: goalkeeper step ${cfg.file} exited ${step.rc} (see the log above)")
-
-    List runs = []
-    List reviews = []
-    for (Map action in step.answer.actions) {
-      if (action.type == 'run_job' && !started.contains(action.job_key)) runs << action
-      else if (action.type == 'await_review') reviews << action
-      else if (action.type == 'goal_finished') echo "goalkeeper: goal ${action.goal_id} ${action.status}"
-      else if (action.type == 'cancel_job')
-        echo "goalkeeper: ${action.job_key} is to be cancelled (${action.reason}); it does not run in this build"
+  // What the loop, the slots and the heartbeat share. CPS runs one branch at a time between
+  // steps, so plain maps and lists are safe while no step sits inside a read-modify-write.
+  Map run = [started   : new HashSet(),  // keys this build started or is starting: never start one twice
+             queue     : [],             // offered run_job actions that no slot took yet
+             running   : [],             // keys reported started whose end is not reported yet
+             reporting : 0,              // slots whose `started` or `finished` report is under way
+             stepping  : false,          // a slot is stepping the plugin (one at a time)
+             dirty     : false,          // a job ended since the last step began: step again at once
+             nextStepAt: 0L,             // when an idle slot steps again (next_step_ms, bounded)
+             changedAt : 0L,             // the last start or end: idle slots poll slower as it ages
+             steps     : 0,              // every step of this build, for maxSteps
+             slots     : 0,              // slot branches still running
+             longestS  : 0,              // the longest timeout started, to bound the heartbeat
+             reviews   : [],             // await_review actions not asked yet (each is printed once)
+             stop      : null,           // why no slot takes or steps anything more (a limit, an error)
+             failed    : false,          // a step exited 1: a goal failed
+             drained   : false,          // a step offered nothing and nothing runs: the slots end
+             deadline  : System.currentTimeMillis() + cfg.maxMinutes * 60000L,
+             ref       : (env.BUILD_URL ?: "${env.JOB_NAME ?: 'jenkins'}#${env.BUILD_NUMBER ?: '?'}") as String]
+  while (true) {
+    String over = overLimit(cfg, run)
+    if (over) error(over)
+    Map step = stepOnce(cfg, run, cfg.jobs)
+    int offered = absorb(cfg, run, step)
+    if (run.failed) error("goalkeeperGoal: a goal of ${cfg.file} failed: ${failures(cfg)}")
+    if (offered > 0) {
+      runSlots(cfg, run, step)
+      if (run.stop) error(run.stop as String)
+      if (run.failed) error("goalkeeperGoal: a goal of ${cfg.file} failed: ${failures(cfg)}")
+      continue  // every end was reported: step again at once
     }
-    if (step.rc == 1) error("goalkeeperGoal: a goal of ${cfg.file} failed: ${failures(cfg)}")
-    if (!runs.isEmpty()) {
-      runBatch(cfg, runs, started)
-      continue  // ends were just reported: step again at once
-    }
+    List reviews = takeReviews(run)
     if (step.rc == 3 && reviews.isEmpty()) reviews = pendingReviews(cfg)  // asked by an earlier build
     if (!reviews.isEmpty()) {
       for (Map review in reviews) askReview(cfg, review)
@@ -42,9 +51,8 @@ def call(Map args = [:]) {
       return goals(cfg)
     }
     // Idle: what the plugin waits for (a backoff, a gate) is not due yet.
-    sleep(time: Math.max(200L, Math.min(60000L, (step.answer.next_step_ms ?: 1000) as long)), unit: 'MILLISECONDS')
+    sleep(time: idleMs(step), unit: 'MILLISECONDS')
   }
-  error("goalkeeperGoal: the goals of ${cfg.file} did not finish within ${cfg.maxSteps} steps (maxSteps)")
 }
 
 Map settings(Map args) {
@@ -68,8 +76,9 @@ Map settings(Map args) {
 
 // One `goalkeeper step`: its exit status and its one line of JSON. returnStdout alone would throw
 // on exit 1 and 3, so the status comes as a last line of its own.
-Map stepOnce(Map cfg) {
-  List argv = command(cfg, ['step', cfg.file, '--no-start', '--json', '--jobs', "${cfg.jobs}"])
+Map stepOnce(Map cfg, Map run, int jobs) {
+  run.steps = (run.steps as int) + 1
+  List argv = command(cfg, ['step', cfg.file, '--no-start', '--json', '--jobs', "${jobs}"])
   if (cfg.goal) argv += ['--goal', cfg.goal]
   if (cfg.spec) argv << '--spec'
   String out = sh(returnStdout: true, script: "${Argv.line(argv)} && rc=0 || rc=\$?\necho \"goalkeeper-exit \$rc\"")
@@ -97,36 +106,166 @@ int report(Map cfg, List words) {
   return sh(returnStatus: true, script: Argv.line(command(cfg, ['job'] + words)))
 }
 
-// Starts what one step offered and waits for all of it. Each key is reported started before it
-// starts: no later step offers it again, and a crash in between loses the job to its lease
-// instead of running it twice.
-void runBatch(Map cfg, List runs, Set started) {
-  Map branches = [:]
-  Map live = [running: [], longestS: 0]  // CPS runs branches one at a time between steps
-  String ref = env.BUILD_URL ?: "${env.JOB_NAME ?: 'jenkins'}#${env.BUILD_NUMBER ?: '?'}"
-  for (Map offered in runs) {
-    Map action = offered  // each branch keeps its own
-    String key = action.job_key
-    started << key
-    if (report(cfg, ['started', key, '--host-ref', ref]) != 0) {
-      echo "goalkeeper refused to start ${key}; it is not run"
-      continue
-    }
-    live.running << key
-    live.longestS = Math.max(live.longestS as int, (action.timeout_s ?: 0) as int)
-    branches[key] = {
-      Map ended = [exitCode: 1, resultFile: null]  // what the state hears if the run throws
-      try {
-        ended = action.session?.policy == 'spawn' ? runSpawned(cfg, action) : runPinned(cfg, action)
-      } finally {
-        live.running.remove(key)
-        finished(cfg, key, ended.exitCode as int, ended.resultFile as String)
+// Why the build must stop stepping (maxMinutes, maxSteps), or null.
+String overLimit(Map cfg, Map run) {
+  if (System.currentTimeMillis() > (run.deadline as long))
+    return "goalkeeperGoal: the goals of ${cfg.file} still run after ${cfg.maxMinutes} minutes (maxMinutes)".toString()
+  if ((run.steps as int) >= cfg.maxSteps)
+    return "goalkeeperGoal: the goals of ${cfg.file} did not finish within ${cfg.maxSteps} steps (maxSteps)".toString()
+  return null
+}
+
+// How long to wait before stepping again when a step offered nothing: next_step_ms, bounded.
+long idleMs(Map step) {
+  return Math.max(200L, Math.min(60000L, (step.answer.next_step_ms ?: 1000) as long))
+}
+
+// Sorts one step's answer into the shared state: new run_job actions join the queue (a key
+// started, starting or queued already is skipped: every step offers a job again until it is
+// reported started), reviews wait to be asked, the rest is echoed. Answers how many joined.
+int absorb(Map cfg, Map run, Map step) {
+  if (!(step.rc in [0, 1, 3]))
+    error("goalkeeperGoal: goalkeeper step ${cfg.file} exited ${step.rc} (see the log above)")
+  int offered = 0
+  for (Map action in step.answer.actions) {
+    if (action.type == 'run_job') {
+      if (!run.started.contains(action.job_key) && !queued(run.queue, action.job_key as String)) {
+        run.queue << action
+        offered++
       }
+    } else if (action.type == 'await_review') addReview(run.reviews, action)
+    else if (action.type == 'goal_finished') echo "goalkeeper: goal ${action.goal_id} ${action.status}"
+    else if (action.type == 'cancel_job')
+      echo "goalkeeper: ${action.job_key} is to be cancelled (${action.reason}); it does not run in this build"
+  }
+  if (step.rc == 1) run.failed = true
+  return offered
+}
+
+@NonCPS
+boolean queued(List queue, String key) {
+  return queue.any { it.job_key == key }
+}
+
+@NonCPS
+void addReview(List reviews, Map review) {
+  if (!reviews.any { it.goal_id == review.goal_id && it.task_id == review.task_id && it.kind == review.kind })
+    reviews << review
+}
+
+List takeReviews(Map run) {
+  List out = new ArrayList(run.reviews)
+  run.reviews.clear()
+  return out
+}
+
+// Runs the queue in `jobs` slot branches plus a heartbeat, in one parallel, until a step offers
+// nothing while nothing runs (or a goal failed, a limit was reached): each slot takes the next
+// queued action, runs it, reports its end, and steps the plugin when the queue is empty.
+void runSlots(Map cfg, Map run, Map step) {
+  run.stop = null
+  run.drained = false
+  run.dirty = false
+  run.changedAt = System.currentTimeMillis()
+  run.nextStepAt = System.currentTimeMillis() + idleMs(step)  // that step was just made
+  run.slots = cfg.jobs
+  Map branches = [:]
+  for (int i = 1; i <= (cfg.jobs as int); i++)
+    branches["goalkeeper slot ${i}".toString()] = { slot(cfg, run) }
+  branches['goalkeeper heartbeat'] = { heartbeat(cfg, run) }
+  parallel(branches)
+}
+
+// One slot: runs queued actions one after the other; with none queued, steps the plugin (unless
+// another slot is stepping), at once after a job ended, else when next_step_ms is due; polls
+// the queue in short sleeps in between. Ends once the slots drained, a goal failed, or a limit
+// stopped them; a job it runs is always run to its end and reported.
+void slot(Map cfg, Map run) {
+  try {
+    while (!run.stop && !run.failed && !run.drained) {
+      if (!run.queue.isEmpty()) {
+        Map action = run.queue.remove(0)
+        run.started << action.job_key  // taken: no later step queues it again
+        runOne(cfg, run, action)
+        continue
+      }
+      long now = System.currentTimeMillis()
+      if (!run.stepping && (run.dirty || now >= (run.nextStepAt as long))) {
+        stepInSlot(cfg, run)
+        continue
+      }
+      if (now > (run.deadline as long)) {  // another slot is stepping or asleep past the limit
+        run.stop = overLimit(cfg, run)
+        continue
+      }
+      // Poll soon after a start or an end (another slot's step may queue more), slower later.
+      long nap = Math.min(3000L, Math.max(200L, (now - (run.changedAt as long)).intdiv(2) as long))
+      if (!run.stepping) nap = Math.min(nap, Math.max(200L, (run.nextStepAt as long) - now))
+      sleep(time: nap, unit: 'MILLISECONDS')
+    }
+  } catch (Throwable e) {
+    if (!run.stop) run.stop = "goalkeeperGoal: a slot stopped: ${e}".toString()  // the others drain
+    throw e
+  } finally {
+    run.slots = (run.slots as int) - 1
+  }
+}
+
+// A step made by a slot, for the slots that are free (not running, reporting, or queued for).
+void stepInSlot(Map cfg, Map run) {
+  String over = overLimit(cfg, run)
+  if (over) {
+    run.stop = over
+    return
+  }
+  int free = (cfg.jobs as int) - run.running.size() - (run.reporting as int) - run.queue.size()
+  run.stepping = true
+  run.dirty = false
+  try {
+    Map step = stepOnce(cfg, run, Math.max(0, free))
+    int offered = absorb(cfg, run, step)
+    if (offered > 0) run.changedAt = System.currentTimeMillis()
+    else if (run.running.isEmpty() && (run.reporting as int) == 0 && run.queue.isEmpty() && !run.dirty)
+      run.drained = true  // nothing runs and nothing more to start: back to the loop
+    else run.nextStepAt = System.currentTimeMillis() + idleMs(step)
+  } finally {
+    run.stepping = false
+  }
+}
+
+// Starts one action and waits for its end. The key is reported started before it starts: no
+// later step offers it again, and a crash in between loses the job to its lease instead of
+// running it twice. Its end is reported whatever happens, and the slot steps again at once.
+void runOne(Map cfg, Map run, Map action) {
+  String key = action.job_key
+  run.reporting = (run.reporting as int) + 1
+  int rc = 1
+  try {
+    rc = report(cfg, ['started', key, '--host-ref', run.ref])
+  } finally {
+    run.reporting = (run.reporting as int) - 1
+  }
+  if (rc != 0) {
+    echo "goalkeeper refused to start ${key}; it is not run"
+    return
+  }
+  run.running << key
+  run.longestS = Math.max(run.longestS as int, (action.timeout_s ?: 0) as int)
+  run.changedAt = System.currentTimeMillis()
+  Map ended = [exitCode: 1, resultFile: null]  // what the state hears if the run throws
+  try {
+    ended = action.session?.policy == 'spawn' ? runSpawned(cfg, action) : runPinned(cfg, action)
+  } finally {
+    run.running.remove(key)  // no more heartbeats; the slot stays busy until the end is reported
+    run.reporting = (run.reporting as int) + 1
+    try {
+      finished(cfg, key, ended.exitCode as int, ended.resultFile as String)
+    } finally {
+      run.reporting = (run.reporting as int) - 1
+      run.dirty = true  // after the report, so that the next step knows of the end
+      run.changedAt = System.currentTimeMillis()
     }
   }
-  if (branches.isEmpty()) return
-  branches['goalkeeper heartbeat'] = { heartbeat(cfg, live) }
-  parallel(branches)
 }
 
 // A pinned job runs here, in this build's workspace (the goal's own session).
@@ -163,19 +302,19 @@ void finished(Map cfg, String key, int rc, String resultFile) {
   if (report(cfg, words) != 0) echo "goalkeeper refused the end of ${key}"
 }
 
-// Keeps the batch's jobs alive in the state while they run longer than limits.lease_s. Polls in
-// short sleeps so that it ends soon after the last job; bounded by the longest timeout.
-void heartbeat(Map cfg, Map live) {
+// Keeps the running jobs alive in the state while they run longer than limits.lease_s: a
+// heartbeat every heartbeatS seconds. Polls in short sleeps so that it ends soon after the last
+// slot; bounded by maxMinutes plus the longest timeout started.
+void heartbeat(Map cfg, Map run) {
   int tickS = Math.max(1, Math.min(10, cfg.heartbeatS as int))
-  int ticks = ((live.longestS as int) + 600) / tickS
-  int sinceBeat = 0
-  for (int i = 0; i < ticks && !live.running.isEmpty(); i++) {
+  long lastBeat = System.currentTimeMillis()
+  while ((run.slots as int) > 0) {
+    if (System.currentTimeMillis() > (run.deadline as long) + ((run.longestS as long) + 600L) * 1000L) break
     sleep(time: tickS, unit: 'SECONDS')
-    sinceBeat += tickS
-    if (sinceBeat < cfg.heartbeatS || live.running.isEmpty()) continue
-    sinceBeat = 0
+    if (run.running.isEmpty() || System.currentTimeMillis() - lastBeat < (cfg.heartbeatS as long) * 1000L) continue
+    lastBeat = System.currentTimeMillis()
     List lines = []
-    for (String key in live.running) lines << "${Argv.line(command(cfg, ['job', 'heartbeat', key]))} || true"
+    for (String key in run.running) lines << "${Argv.line(command(cfg, ['job', 'heartbeat', key]))} || true"
     sh(script: lines.join('\n'))
   }
 }

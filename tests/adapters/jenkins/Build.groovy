@@ -75,7 +75,8 @@ class Build {
     Map a = arg instanceof Map ? arg : [script: arg]
     Map<String, String> env = environment()
     Map call = [step: 'sh', build: name, script: a.script as String,
-                gk: env.findAll { k, v -> k.startsWith('GK_') }, path: env.PATH]
+                gk: env.findAll { k, v -> k.startsWith('GK_') }, path: env.PATH,
+                branch: Thread.currentThread().name, t0: System.currentTimeMillis()]
     jenkins.record(call)
     File err = File.createTempFile('sh-', '.err', jenkins.root)
     Process p = waiting {
@@ -90,6 +91,7 @@ class Build {
         started.destroyForcibly()
         throw new PipelineError("sh did not end within 180 s: ${a.script}")
       }
+      call.t1 = System.currentTimeMillis()  // [t0, t1]: the process on a timeline
       return started
     }
     call.stderr = err.getText('UTF-8')
@@ -102,7 +104,10 @@ class Build {
 
   def buildStep(Map a) {
     Map params = (a.parameters ?: []).collectEntries { [it.name, it.value] }
-    jenkins.record([step: 'build', build: name, job: a.job, params: params, wait: a.wait, propagate: a.propagate])
+    // t0 and t1 (ms) place the child build on a timeline; branch is the parallel branch it ran in.
+    Map call = [step: 'build', build: name, job: a.job, params: params, wait: a.wait, propagate: a.propagate,
+                branch: Thread.currentThread().name, t0: System.currentTimeMillis()]
+    jenkins.record(call)
     Closure body = jenkins.jobs[a.job]
     if (!body) throw new PipelineError("No item named ${a.job} found")
     Build child = jenkins.newBuild(a.job as String, params)
@@ -116,6 +121,7 @@ class Build {
         return 'FAILURE'
       } finally {
         child.cps.unlock()
+        call.t1 = System.currentTimeMillis()
       }
     }
     if (a.propagate != false && result != 'SUCCESS') throw new PipelineError("${child.name} ended ${result}")

@@ -6,7 +6,9 @@ import org.codehaus.groovy.control.customizers.ImportCustomizer
 // A recording stand-in for the Jenkins Pipeline steps the library uses, the way a fake GitHub
 // stands in for GitHub: `sh` runs real processes (the real goalkeeper), `build` runs the session
 // job's body for real in a workspace of its own, `parallel` runs branches on threads but one at
-// a time between steps, as CPS does. Every step call is recorded, in order, in `calls`.
+// a time between steps, as CPS does. Every step call is recorded, in order, in `calls`; `build`
+// and `sh` also record when they ran ([t0, t1], ms) and in which thread (`branch NAME` in a
+// parallel branch), a timeline of the jobs.
 class PipelineDouble {
   final File library          // adapters/jenkins
   final File root             // temp folder for workspaces, removed by the test

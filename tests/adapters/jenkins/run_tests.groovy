@@ -49,6 +49,19 @@ def pinnedRuns = { PipelineDouble jenkins, String buildName ->
   jenkins.of('sh').findAll { it.build == buildName && it.gk.GK_JOB_KEY && it.script.contains('exec ') }
 }
 
+// The most of these calls ([t0, t1] in ms, as the double records build and sh) that ran at one
+// time: how many jobs ran at once.
+def atOnce = { List calls ->
+  List edges = calls.collectMany { [[it.t0 as long, 1], [it.t1 as long, -1]] }
+      .sort { a, b -> a[0] <=> b[0] ?: a[1] <=> b[1] }  // an end before a start at the same ms
+  int now = 0, most = 0
+  edges.each { now += it[1]; most = Math.max(most, now) }
+  most
+}
+
+// A call made in one of goalkeeperGoal's slot branches.
+def inSlot = { Map call -> call.branch ==~ /branch goalkeeper slot \d+/ }
+
 def copyGoal = { Build b, String name, String text = null ->
   new File(b.workspace, name).text = text ?: new File(examples, name).text
 }
@@ -109,8 +122,8 @@ tests.hello = {
     assert json(b.params.GK_ENV).GK_TASK_ID == task
     assert b.params.GK_PROMPT.startsWith('# Say hello in') && b.params.GK_TIMEOUT_S == '120'
   }
-  // The three ran in one parallel, each in a workspace of its own.
-  assert jenkins.of('parallel').any { it.branches.containsAll(builds.collect { it.params.GK_JOB_KEY }) }
+  // The three ran at once, in slots of the parallel, each in a workspace of its own.
+  assert builds.every(inSlot) && atOnce(builds) == 3
   List greetings = new File(jenkins.root, '.').listFiles().findAll { it.name ==~ /gk-session-\d+/ }
       .collect { new File(it, 'greeting.txt').text.trim() }.sort()
   assert greetings == ['bonjour', 'hallo', 'hello']
@@ -145,16 +158,66 @@ tests.fanout = {
 
   List keys = jenkins.of('build').collect { it.params.GK_JOB_KEY }
   assert keys.sort() == (1..8).collect { "fanout/shard-${it}#1" }.sort()
-  // --jobs 3 caps each batch (the heartbeat branch aside).
-  List batches = jenkins.of('parallel').collect { it.branches - ['goalkeeper heartbeat'] }
-  assert batches.every { it.size() <= 3 } && batches.sum { it.size() } == 9
-  // merge ran pinned, after every shard.
+  // jobs: 3 is three slots (and the heartbeat branch) in each parallel, and at most 3 at once;
+  // every job ran in a slot.
+  assert jenkins.of('parallel').every { it.branches == ['goalkeeper slot 1', 'goalkeeper slot 2',
+                                                        'goalkeeper slot 3', 'goalkeeper heartbeat'] }
   List pinned = pinnedRuns(jenkins, parent.name)
+  List jobs = jenkins.of('build') + pinned
+  assert jobs.every(inSlot) && atOnce(jobs) == 3
+  // merge ran pinned, after every shard.
   assert pinned.collect { it.gk.GK_JOB_KEY } == ['fanout/merge#1']
+  assert pinned[0].t0 >= jenkins.of('build').collect { it.t1 }.max()
   assert jenkins.calls.indexOf(pinned[0]) > jenkins.calls.findLastIndexOf { it.step == 'build' }
   List started = reported(jenkins, 'started')
   assert started.unique(false) == started && started.size() == 9
   assert statusOf(state).collect { [it.goal_id, it.status] } == [['fanout', 'done']]
+}
+
+// Slots refill as jobs end: with jobs: 2 and six parallel tasks, one slow, the other slot runs
+// the fast ones one after the other while the slow one runs. (Batches would wait for the slow
+// one before stepping again.)
+tests.refill = {
+  PipelineDouble jenkins = withSessionJob(fresh())
+  Build parent = jenkins.newBuild('goals')
+  List fastIds = (1..5).collect { "fast-${it}" }
+  copyGoal(parent, 'refill.yaml', """version: 1
+defaults: {session_policy: spawn, max_retries: 0, timeout: 1m}
+goals:
+  - id: refill
+    max_parallel: 6
+    tasks:
+      - id: fan
+        parallel: true
+        tasks:
+          - {id: slow, run: [sh, -c, 'sleep 3']}
+${fastIds.collect { "          - {id: ${it}, run: [sh, -c, 'sleep 0.2']}" }.join('\n')}
+""")
+  String state = "${root}/refill.db"
+  List result = runGoal(jenkins, parent, [file: 'refill.yaml', state: state, jobs: 2])
+
+  List builds = jenkins.of('build')
+  assert builds.collect { it.params.GK_JOB_KEY }.sort() == (['slow'] + fastIds).collect { "refill/${it}#1" }.sort()
+  Map slow = builds.find { it.params.GK_JOB_KEY == 'refill/slow#1' }
+  List fast = builds.findAll { !it.is(slow) }.sort { it.t0 }
+  // The first step offered slow and fast-1; the next fast one started in the slot fast-1 freed,
+  // while slow still ran.
+  assert slow.t0 < fast[0].t1
+  assert fast[1].t0 >= fast[0].t1 && fast[1].t0 < slow.t1 : 'no slot was refilled while the slow job ran'
+  int during = fast.count { it.t1 <= slow.t1 }
+  println "refill: ${during} of 5 fast jobs ran while the slow one did (${slow.t1 - slow.t0} ms)"
+  assert during >= 2
+  // Never more than jobs: 2 at once, every job in a slot.
+  assert builds.every(inSlot) && atOnce(builds) == 2
+  assert jenkins.of('parallel').every { it.branches == ['goalkeeper slot 1', 'goalkeeper slot 2', 'goalkeeper heartbeat'] }
+
+  // Every key started once, every end reported, the goal done in the real state.
+  List started = reported(jenkins, 'started')
+  assert started.size() == 6 && started.unique(false) == started
+  assert reported(jenkins, 'finished').sort() == started.sort()
+  assert events(state).findAll { it.kind == 'job_started' }.collect { it.data.job_key }.sort() == started.sort()
+  assert statusOf(state).collect { [it.goal_id, it.status, it.progress.done] } == [['refill', 'done', 6]]
+  assert result.collect { it.status } == ['done']
 }
 
 // Every argument reaches the program unchanged, in a child build and pinned; a job running

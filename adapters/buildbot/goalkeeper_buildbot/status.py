@@ -32,7 +32,9 @@ def verdict(goals):
 def _waiting(goal):
     gid = goal["goal_id"]
     for t in goal.get("pending_review", []):
-        yield f"{gid}/{t['task_id']} waits for a person's review (goalkeeper approve {gid}/{t['task_id']})"
+        # A spec-mode plan waits as the goal itself, and is decided by the goal's id.
+        ref = gid if t["task_id"] == gid else f"{gid}/{t['task_id']}"
+        yield f"{ref} waits for a person's review (goalkeeper approve {ref})"
     for a in goal.get("active", []):
         if "gate" in a and a.get("waits_for"):
             who = "a person" if set(a["waits_for"]) <= {"human_approval"} else "/".join(a["waits_for"])

@@ -85,7 +85,7 @@ class Cluster:
         with open(os.path.join(self.master, "test-params.json"), "w") as f:
             json.dump({"port": self.port, "worker_password": worker_password,
                        "change_password": self.change_password, "repo": self.make_repo()}, f)
-        for name in ("fan.yaml", "crash.yaml", "stop.yaml", "git.yaml"):
+        for name in ("fan.yaml", "crash.yaml", "stop.yaml", "git.yaml", "spec.yaml", "pick.yaml"):
             shutil.copy(os.path.join(HERE, name), self.master)
         self.start_master()
         for name, folder in self.workers.items():

@@ -130,3 +130,34 @@ def test_a_session_given_a_checkout_runs_in_the_goal_repositorys_files(cluster):
     assert "done" in task, task
     events = cluster.run(cluster.cli, "events", "--goal", "git", "--state", state).stdout
     assert "checked out from the goal's repository" in events, events
+
+
+def test_spec_mode_plans_in_a_session_then_runs_the_approved_plan(cluster):
+    cluster.sendchange("spec")
+    first = wait_for("the spec goal build", finished_goal_builds(cluster, "goal-spec", 1), 60)[0]
+    assert first["results"] == RESULTS["WARNINGS"], cluster.step_text(first["id"])
+    assert "spec waits for a person's review (goalkeeper approve spec)" in cluster.step_text(
+        first["id"])
+    planner = [b["job_key"] for b in cluster.builds("session") if b["job_key"] == "spec#1"]
+    assert planner == ["spec#1"], "the plan was made by a session build"
+    state = os.path.join(cluster.master, "spec.db")
+    cluster.run(cluster.cli, "approve", "spec", "--state", state)
+    cluster.sendchange("spec")
+    second = wait_for("the second spec build", finished_goal_builds(cluster, "goal-spec", 2),
+                      60)[1]
+    assert second["results"] == RESULTS["SUCCESS"], cluster.step_text(second["id"])
+    ran = sorted(b["job_key"] for b in cluster.builds("session")
+                 if (b["job_key"] or "").startswith("spec"))
+    assert ran == ["spec#1", "spec/bye#1", "spec/hi#1"], "the plan replaced the declared task"
+
+
+def test_a_goal_step_given_one_goal_of_the_file_runs_only_that_goal(cluster):
+    cluster.sendchange("pick")
+    goal = wait_for("the pick goal build", finished_goal_builds(cluster, "goal-pick", 1), 60)[0]
+    assert goal["results"] == RESULTS["SUCCESS"], cluster.step_text(goal["id"])
+    keys = [b["job_key"] for b in cluster.builds("session")
+            if (b["job_key"] or "").startswith(("one/", "two/"))]
+    assert keys == ["one/work#1"]
+    state = os.path.join(cluster.master, "pick.db")
+    status = cluster.run(cluster.cli, "status", "two", "--state", state, "--json").stdout
+    assert '"state":"loaded"' in status.replace(" ", ""), status

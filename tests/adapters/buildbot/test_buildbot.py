@@ -5,7 +5,7 @@ import os
 import signal
 import subprocess
 
-from conftest import RESULTS, wait_for
+from conftest import BUILDBOT, HERE, RESULTS, wait_for
 
 
 def finished_goal_builds(cluster, builder, count):
@@ -161,3 +161,17 @@ def test_a_goal_step_given_one_goal_of_the_file_runs_only_that_goal(cluster):
     state = os.path.join(cluster.master, "pick.db")
     status = cluster.run(cluster.cli, "status", "two", "--state", state, "--json").stdout
     assert '"state":"loaded"' in status.replace(" ", ""), status
+
+
+def test_the_example_master_passes_buildbots_own_config_check(tmp_path):
+    example = os.path.join(os.path.dirname(HERE), "..", "..", "adapters", "buildbot",
+                           "master.cfg.example")
+    master = tmp_path / "master"
+    (master / "secrets").mkdir(parents=True)
+    for name in ("agent-1", "agent-2", "agent-3", "changes"):
+        (master / "secrets" / f"{name}.pass").write_text("not-a-real-password\n")
+    (master / "master.cfg").write_text(open(example).read())
+    # The example reads its secrets relative to the master's folder, where buildbot runs it.
+    p = subprocess.run([BUILDBOT, "checkconfig", "."], cwd=master, capture_output=True, text=True,
+                       timeout=60, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    assert p.returncode == 0 and "Config file is good!" in p.stdout, p.stdout + p.stderr

@@ -203,8 +203,7 @@ class GoalkeeperStep(buildstep.BuildStep):
                 continue
             exit_code, result_file = (CANCELLED_EXIT, None) if out == sessions.GONE else out
             yield self._finished(key, exit_code, result_file)
-        while self.ended:
-            yield self._finished(*self.ended.pop(0))
+        yield self._collect_pinned_only()
 
     @defer.inlineCallbacks
     def _finished(self, key, exit_code, result_file):

@@ -10,13 +10,6 @@ namespace {
 const std::vector<std::string> kExamples = {"hello.yaml", "fanout.yaml", "spec.yaml",
                                             "pr-shepherd.yaml"};
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
-  return o;
-}
-
 TEST(Cli, EveryCommandHasHelpWithExamples) {
   TempDir d;
   for (const char *c : {"run", "step", "status", "events", "logs", "approve", "reject", "signal",

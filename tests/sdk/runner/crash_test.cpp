@@ -24,9 +24,7 @@ TEST(Crash, KilledRunnerResumesAndNoJobRunsTwice) {
       "    run: [sh, -c, 'echo \"$GK_JOB_KEY\" >> \"$OUT/ran\"; sleep 0.3']\n    tasks:\n";
   for (int i = 1; i <= 100; ++i) y += "      - {id: t" + std::to_string(i) + "}\n";
   write(d / "g.yaml", y);
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
+  Options o = in(d);
 
   const unsigned seed = std::random_device{}();
   std::mt19937 rng(seed);

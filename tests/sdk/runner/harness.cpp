@@ -180,4 +180,11 @@ int max_overlap(const fs::path &dir, const std::vector<std::string> &names) {
   return best;
 }
 
+Options in(const TempDir &d) {
+  Options o;
+  o.cwd = d.path();
+  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
+  return o;
+}
+
 }  // namespace gk::runner_test

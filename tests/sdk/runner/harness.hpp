@@ -39,6 +39,9 @@ struct Options {
   std::chrono::milliseconds timeout{60000};
 };
 
+// Runs in d, with the plugin this build made (and the default timeout).
+Options in(const TempDir &d);
+
 // Starts `goalkeeper args...` and returns its pid; output goes to files under cwd.
 pid_t spawn(const std::vector<std::string> &args, const Options &o, const fs::path &out_file,
             const fs::path &err_file);

@@ -15,14 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
-  o.timeout = std::chrono::seconds(30);
-  return o;
-}
-
 // A fan-out of three spawned sessions, then one pinned task. Run here, each job would leave a
 // file behind: none may appear, since --no-start starts nothing.
 void write_fanout(const TempDir &d) {

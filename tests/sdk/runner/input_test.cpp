@@ -7,13 +7,6 @@
 namespace gk::runner_test {
 namespace {
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
-  return o;
-}
-
 TEST(Input, ANulByteInTheGoalFileIsRefusedWithItsLineAndColumn) {
   TempDir d;
   std::string text = "version: 1\ngoals:\n  - id: g\n    tasks: [{id: a, run: [\"true\"]}]\n";

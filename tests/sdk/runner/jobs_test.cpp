@@ -9,13 +9,6 @@
 namespace gk::runner_test {
 namespace {
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
-  return o;
-}
-
 // A goal of n parallel spawn tasks t1..tn that record when they start and end.
 std::string fan_out(const fs::path &out, int n, const std::string &goal_extra = "") {
   std::string y = "version: 1\ngoals:\n  - id: g\n    parallel: true\n    session_policy: spawn\n" +

@@ -9,13 +9,6 @@
 namespace gk::runner_test {
 namespace {
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
-  return o;
-}
-
 // The names in the folder, sorted.
 std::vector<std::string> listing(const fs::path &dir) {
   std::vector<std::string> names;

@@ -10,13 +10,6 @@
 namespace gk::runner_test {
 namespace {
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
-  return o;
-}
-
 TEST(Report, SessionsReportThroughTaskCompleteAndTheResultFile) {
   TempDir d;
   write(d / "g.yaml", R"(version: 1

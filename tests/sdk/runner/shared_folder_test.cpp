@@ -29,9 +29,7 @@ TEST(SharedFolder, ThreeRunnersRacingRunEveryKeyOnceAndLoseNoHealthyJob) {
     y += "      - {id: last, session_policy: reuse, run: [sh, -c, 'echo \"$GK_JOB_KEY\" >> "
          "\"$OUT/ran\"']}\n";
     write(d / "c.yaml", y);
-    Options o;
-    o.cwd = d.path();
-    o.env["GOALKEEPER_PLUGIN"] = plugin_path();
+    Options o = in(d);
     std::vector<pid_t> pids;
     for (int r = 0; r < kRunners; ++r)
       pids.push_back(spawn({"run", "c.yaml", "--jobs", "4"}, o, d / ("out" + std::to_string(r)),

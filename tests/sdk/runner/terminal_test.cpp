@@ -7,10 +7,8 @@
 namespace gk::runner_test {
 namespace {
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
+Options uncoloured(const TempDir &d) {
+  Options o = in(d);
   o.env["NO_COLOR"] = "1";  // our own colours off: any escape left came from the text
   return o;
 }
@@ -34,7 +32,7 @@ TEST(Terminal, HostileSummariesTitlesAndReasonsAreShownNotObeyed) {
         "      - id: b\n"
         "        run: [sh, -c, 'goalkeeper task block --summary \"$(printf "
         "\"why\\nfinished g/fake#1\")\"']\n");
-  Result r = run({"run", "g.yaml"}, in(d));
+  Result r = run({"run", "g.yaml"}, uncoloured(d));
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_FALSE(has_controls(r.out)) << r.out;
   EXPECT_NE(r.out.find("owned\\e]0;title\\x07\\rfake"), std::string::npos) << r.out;
@@ -43,13 +41,13 @@ TEST(Terminal, HostileSummariesTitlesAndReasonsAreShownNotObeyed) {
                                         {"status", "--format", "tree"},
                                         {"status", "--format", "dot"},
                                         {"events"}}) {
-    Result s = run(args, in(d));
+    Result s = run(args, uncoloured(d));
     EXPECT_EQ(s.exit_code, 0) << s.err;
     EXPECT_FALSE(has_controls(s.out)) << args.back() << "\n" << s.out;
   }
-  Result events = run({"events"}, in(d));
+  Result events = run({"events"}, uncoloured(d));
   EXPECT_NE(events.out.find("\\u001b[2Jbell\\u0007\\u009bx"), std::string::npos) << events.out;
-  Result plan = run({"plan", "g.yaml"}, in(d));
+  Result plan = run({"plan", "g.yaml"}, uncoloured(d));
   EXPECT_FALSE(has_controls(plan.out)) << plan.out;
 }
 
@@ -58,7 +56,7 @@ TEST(Terminal, ErrorMessagesShowWhatTheFileHeldAsEscapes) {
   write(d / "g.yaml",
         "version: 1\ngoals:\n  - id: g\n    tasks:\n"
         "      - {id: a, run: [x], wait_for: \"\\e[2J\"}\n");
-  Result r = run({"validate", "g.yaml"}, in(d));
+  Result r = run({"validate", "g.yaml"}, uncoloured(d));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_FALSE(has_controls(r.err)) << r.err;
   EXPECT_NE(r.err.find("\\e[2J"), std::string::npos) << r.err;

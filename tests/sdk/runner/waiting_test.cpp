@@ -7,14 +7,6 @@
 namespace gk::runner_test {
 namespace {
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
-  o.timeout = std::chrono::seconds(30);
-  return o;
-}
-
 TEST(Waiting, ACompoundGateOfHumanApprovalsWaitsOnAPerson) {
   TempDir d;
   write(d / "g.yaml", R"(version: 1

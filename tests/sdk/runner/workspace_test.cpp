@@ -11,13 +11,6 @@
 namespace gk::runner_test {
 namespace {
 
-Options in(const TempDir &d) {
-  Options o;
-  o.cwd = d.path();
-  o.env["GOALKEEPER_PLUGIN"] = plugin_path();
-  return o;
-}
-
 const char *kWhere =
     "version: 1\ngoals:\n  - id: g\n    parallel: true\n    env: {OUT: \"%OUT%\"}\n"
     "    run: [sh, -c, 'pwd -P > \"$OUT/$GK_TASK_ID.txt\"; git branch --show-current >> "

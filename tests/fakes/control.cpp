@@ -1,6 +1,7 @@
 // The scripting API of FakeGitHub: state, faults, rate limit, counters. Every call takes the
 // fake's mutex, so tests may call them while the io thread serves requests.
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 #include "fake_impl.hpp"
@@ -57,6 +58,13 @@ void FakeGitHub::set_rate_limit(int remaining, int64_t reset_epoch_s) {
   impl_->rate_reset_epoch_s = reset_epoch_s;
 }
 
+void FakeGitHub::set_search_rate_limit(int remaining, int64_t reset_epoch_s) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->search_limit = std::max(30, remaining);
+  impl_->search_remaining = std::max(0, remaining);
+  impl_->search_reset_epoch_s = reset_epoch_s;
+}
+
 int FakeGitHub::requests(std::string_view path_prefix) const {
   std::lock_guard lock(impl_->mutex);
   return static_cast<int>(std::count_if(impl_->log.begin(), impl_->log.end(), [&](const auto &e) {
@@ -86,6 +94,31 @@ std::vector<std::string> FakeGitHub::request_log() const {
   lines.reserve(impl_->log.size());
   for (const auto &e : impl_->log) lines.push_back(e.line);
   return lines;
+}
+
+std::vector<Mutation> FakeGitHub::mutations() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->mutations;
+}
+
+void FakeGitHub::clear_mutations() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->mutations.clear();
+}
+
+std::vector<std::string> FakeGitHub::deleted_branches(const std::string &repo) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->store.deleted_branches(repo);
+}
+
+std::string FakeGitHub::pull_node_id(const std::string &repo, int number) {
+  // GitHub's next-generation ids look like "PR_kwDO" + base64 of packed numbers; a hash of the
+  // repository (as GitHub matches it, case-insensitively) and the number is as opaque and stable.
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx",
+                static_cast<unsigned long long>(
+                    detail::fnv1a(detail::to_lower(repo) + "#" + std::to_string(number))));
+  return std::string("PR_kwDO") + buf;
 }
 
 }  // namespace gkfake

@@ -53,7 +53,8 @@ inline size_t write_header(char *data, size_t size, size_t n, void *user) {
 inline void prepare(CURL *easy, const std::string &url, const Request &request, Reply &reply,
                     curl_slist *&list) {
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-  if (request.method == "POST") {
+  // Any method but GET sends the body (PUT, PATCH and DELETE carry JSON bodies on GitHub too).
+  if (request.method != "GET") {
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
   } else {

@@ -1,6 +1,6 @@
 // One request to one answer: log and count it, apply a scripted fault or the exhausted rate
-// limit, route it (REST or GraphQL), answer 304 to a matching If-None-Match, and add GitHub's
-// rate-limit and cache headers.
+// limit, route it (REST or GraphQL), answer 304 to a matching If-None-Match, add GitHub's
+// rate-limit and cache headers, and record it when it may have changed something.
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include "faults.hpp"
 #include "graphql.hpp"
 #include "rest_routes.hpp"
+#include "timestamps.hpp"
 
 namespace gkfake {
 using detail::HttpRequest;
@@ -19,6 +20,7 @@ namespace {
 
 constexpr std::string_view kGraphqlPath = "/api/graphql";
 constexpr std::string_view kControlPrefix = "/_fake/";
+constexpr std::string_view kSearchPrefix = "/api/v3/search/";
 
 std::string etag_of(std::string_view body) {
   char buf[32];
@@ -80,22 +82,34 @@ HttpResponse FakeGitHub::Impl::route(const HttpRequest &request, bool graphql) {
       store, request, {rate_limit, std::max(0, graphql_remaining - 1), rate_reset_epoch_s});
 }
 
-HttpResponse FakeGitHub::Impl::fake_stats(const HttpRequest &request) {
-  // Process mode only: GET /_fake/stats reads the counters, DELETE /_fake/stats resets them.
-  // Not logged, not counted.
+HttpResponse FakeGitHub::Impl::control(const HttpRequest &request) {
+  // Process mode only, not logged, not counted:
+  //   GET /_fake/stats      {"requests", "counted_requests", "log"}; DELETE resets them
+  //   GET /_fake/mutations  {"mutations": [{"method", "path", "body", "status"}]} in order;
+  //                         DELETE clears them
   HttpResponse r;
-  if (detail::target_path(request.target) != "/_fake/stats") {
+  const std::string_view path = detail::target_path(request.target);
+  if (path == "/_fake/stats") {
+    if (request.method == "DELETE") {
+      log.clear();
+      counted = 0;
+    }
+    boost::json::array lines;
+    for (const auto &e : log) lines.emplace_back(e.line);
+    r.body = boost::json::serialize(boost::json::object{
+        {"requests", log.size()}, {"counted_requests", counted}, {"log", std::move(lines)}});
+  } else if (path == "/_fake/mutations") {
+    if (request.method == "DELETE") mutations.clear();
+    boost::json::array items;
+    for (const auto &m : mutations) {
+      items.push_back(
+          {{"method", m.method}, {"path", m.path}, {"body", m.body}, {"status", m.status}});
+    }
+    r.body = boost::json::serialize(boost::json::object{{"mutations", std::move(items)}});
+  } else {
     r.status = 404;
     return r;
   }
-  if (request.method == "DELETE") {
-    log.clear();
-    counted = 0;
-  }
-  boost::json::array lines;
-  for (const auto &e : log) lines.emplace_back(e.line);
-  r.body = boost::json::serialize(boost::json::object{
-      {"requests", log.size()}, {"counted_requests", counted}, {"log", std::move(lines)}});
   r.set("Content-Type", "application/json; charset=utf-8");
   return r;
 }
@@ -104,11 +118,29 @@ HttpResponse FakeGitHub::Impl::handle(const HttpRequest &request) {
   std::lock_guard lock(mutex);
   try {
     const std::string_view path = detail::target_path(request.target);
-    if (path.starts_with(kControlPrefix)) return fake_stats(request);
+    if (path.starts_with(kControlPrefix)) return control(request);
     log.push_back({request.method + " " + request.target, std::string(path)});
     last_authorization = request.authorization;
     const bool graphql = path.starts_with(kGraphqlPath);
-    int &remaining = graphql ? graphql_remaining : core_remaining;
+    const bool search = !graphql && path.starts_with(kSearchPrefix);
+    if (search && detail::now_epoch_s() >= search_reset_epoch_s) {
+      search_remaining = search_limit;
+      search_reset_epoch_s = detail::now_epoch_s() + 60;
+    }
+    int &remaining = graphql ? graphql_remaining : search ? search_remaining : core_remaining;
+    const int limit = search ? search_limit : rate_limit;
+    const int64_t reset = search ? search_reset_epoch_s : rate_reset_epoch_s;
+    const char *resource = graphql ? "graphql" : search ? "search" : "core";
+    // What a client sent that may change something, whatever it is answered.
+    const bool mutation =
+        graphql ? request.method == "POST" && request.body.find("mutation") != std::string::npos
+                : request.method != "GET" && request.method != "HEAD";
+    const auto record = [&](const HttpResponse &answer) {
+      if (mutation) {
+        const unsigned status = answer.delivery == detail::Delivery::hang ? 0 : answer.status;
+        mutations.push_back({request.method, std::string(path), request.body, status});
+      }
+    };
 
     const std::optional<std::string> moved = take_redirect(path);
     const Fault fault = moved ? Fault::none : take_fault(path);
@@ -135,7 +167,7 @@ HttpResponse FakeGitHub::Impl::handle(const HttpRequest &request) {
       exhausted = true;
     } else {
       response = route(request, graphql);
-      if (!graphql && response.status == 200) {
+      if (!graphql && request.method == "GET" && response.status == 200) {
         const std::string etag = etag_of(response.body);
         if (!request.if_none_match.empty() && etag_matches(request.if_none_match, etag)) {
           // Not counted and free, as on GitHub.
@@ -143,8 +175,7 @@ HttpResponse FakeGitHub::Impl::handle(const HttpRequest &request) {
           not_modified.status = 304;
           not_modified.set("ETag", etag);
           not_modified.set("Cache-Control", "private, max-age=60, s-maxage=60");
-          detail::add_rate_headers(not_modified,
-                                   {rate_limit, remaining, rate_reset_epoch_s, "core"});
+          detail::add_rate_headers(not_modified, {limit, remaining, reset, resource});
           return not_modified;
         }
         response.set("ETag", etag);
@@ -155,11 +186,11 @@ HttpResponse FakeGitHub::Impl::handle(const HttpRequest &request) {
     ++counted;
     remaining = std::max(0, remaining - 1);
     if (rate_headers) {
-      detail::add_rate_headers(response, {rate_limit, exhausted ? 0 : remaining, rate_reset_epoch_s,
-                                          graphql ? "graphql" : "core"});
+      detail::add_rate_headers(response, {limit, exhausted ? 0 : remaining, reset, resource});
     }
     response.set("Server", "GitHub.com");
     response.set("X-GitHub-Media-Type", "github.v3; format=json");
+    record(response);
     return response;
   } catch (const std::exception &e) {
     HttpResponse r;

@@ -8,6 +8,10 @@
 // stderr and the previous state stays), so a test scripts changes over time by rewriting it
 // (write a temporary file and rename it over FILE to avoid half-written reads). Counters:
 // GET /_fake/stats -> {"requests", "counted_requests", "log"}; DELETE /_fake/stats resets them.
+// Mutations (what a client sent that may change something, e.g. a merge or a posted status):
+// GET /_fake/mutations -> {"mutations": [{"method": "PUT", "path": "/api/v3/repos/o/r/pulls/1/
+// merge", "body": "<JSON as sent>", "status": 200}, ...]} in order; DELETE /_fake/mutations
+// clears them. A state reload does not clear them.
 // Exits 0 on SIGTERM or SIGINT; 2 on bad arguments or a first state that does not load.
 #include <sys/stat.h>
 

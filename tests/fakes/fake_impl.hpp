@@ -68,7 +68,12 @@ struct FakeGitHub::Impl final : detail::RequestHandler {
   int core_remaining = 5000;
   int graphql_remaining = 5000;
   int64_t rate_reset_epoch_s = 0;
+  // The search resource: its own limit a minute (GitHub: 30), refilled at each reset.
+  int search_limit = 30;
+  int search_remaining = 30;
+  int64_t search_reset_epoch_s = 0;
   std::vector<LogEntry> log;
+  std::vector<Mutation> mutations;
   int counted = 0;
   std::string last_authorization;
 
@@ -81,7 +86,7 @@ struct FakeGitHub::Impl final : detail::RequestHandler {
   Fault take_fault(std::string_view path);                          // with `mutex` held
   std::optional<std::string> take_redirect(std::string_view path);  // with `mutex` held
   detail::HttpResponse route(const detail::HttpRequest &request, bool graphql);
-  detail::HttpResponse fake_stats(const detail::HttpRequest &request);
+  detail::HttpResponse control(const detail::HttpRequest &request);  // /_fake/...
 };
 
 }  // namespace gkfake

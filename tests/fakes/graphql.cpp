@@ -1,147 +1,22 @@
 #include "graphql.hpp"
 
-#include <boost/beast/core/detail/base64.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <ctime>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "graphql_scanner.hpp"
+#include "merge.hpp"
+#include "timestamps.hpp"
+
 namespace gkfake::detail {
 namespace json = boost::json;
+using namespace graphql;
 
 namespace {
-
-bool name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
-// A cursor over the query text.
-class Scanner {
- public:
-  Scanner(std::string_view text, const json::object &variables)
-      : text_(text), variables_(variables) {}
-
-  std::size_t pos = 0;
-
-  void skip() {
-    while (pos < text_.size()) {
-      const char c = text_[pos];
-      if (c == '#') {
-        while (pos < text_.size() && text_[pos] != '\n') ++pos;
-      } else if (std::isspace(static_cast<unsigned char>(c)) || c == ',') {
-        ++pos;
-      } else {
-        break;
-      }
-    }
-  }
-
-  bool eat(char c) {
-    skip();
-    if (pos < text_.size() && text_[pos] == c) {
-      ++pos;
-      return true;
-    }
-    return false;
-  }
-
-  std::string_view name() {
-    skip();
-    const std::size_t start = pos;
-    while (pos < text_.size() && name_char(text_[pos])) ++pos;
-    return text_.substr(start, pos - start);
-  }
-
-  // A literal or a $variable, as JSON: strings, numbers, bare words as strings.
-  std::optional<json::value> value() {
-    skip();
-    if (pos >= text_.size()) return std::nullopt;
-    if (text_[pos] == '$') {
-      ++pos;
-      const auto var = variables_.if_contains(name());
-      return var ? std::optional<json::value>(*var) : std::nullopt;
-    }
-    if (text_[pos] == '"') {
-      std::string out;
-      for (++pos; pos < text_.size() && text_[pos] != '"'; ++pos) {
-        if (text_[pos] == '\\' && pos + 1 < text_.size()) ++pos;
-        out += text_[pos];
-      }
-      ++pos;
-      return json::value(out);
-    }
-    const std::size_t start = pos;
-    while (pos < text_.size() && (name_char(text_[pos]) || text_[pos] == '-')) ++pos;
-    const std::string_view word = text_.substr(start, pos - start);
-    int64_t n = 0;
-    const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), n);
-    if (!word.empty() && ec == std::errc() && ptr == word.data() + word.size()) {
-      return json::value(n);
-    }
-    return json::value(std::string(word));
-  }
-
-  // `(key: value, ...)`; false when malformed.
-  bool arguments(std::map<std::string, json::value> &out) {
-    if (!eat('(')) return false;
-    for (;;) {
-      if (eat(')')) return true;
-      const std::string key(name());
-      if (key.empty() || !eat(':')) return false;
-      auto v = value();
-      if (!v) return false;
-      out[key] = std::move(*v);
-    }
-  }
-
-  // The next occurrence of the word `word` followed by '(' in [pos, end), or npos.
-  std::size_t find_call(std::string_view word, std::size_t end) const {
-    std::size_t at = pos;
-    while ((at = text_.find(word, at)) != std::string_view::npos && at < end) {
-      const bool start_ok = at == 0 || (!name_char(text_[at - 1]) && text_[at - 1] != '$');
-      std::size_t after = at + word.size();
-      const bool end_ok = after >= text_.size() || !name_char(text_[after]);
-      while (after < text_.size() && std::isspace(static_cast<unsigned char>(text_[after]))) {
-        ++after;
-      }
-      if (start_ok && end_ok && after < text_.size() && text_[after] == '(') return at;
-      at += word.size();
-    }
-    return std::string_view::npos;
-  }
-
-  // The alias written before position `at` ("ALIAS: repository"), or "" when none.
-  std::string alias_before(std::size_t at) const {
-    std::size_t i = at;
-    while (i > 0 && std::isspace(static_cast<unsigned char>(text_[i - 1]))) --i;
-    if (i == 0 || text_[i - 1] != ':') return "";
-    --i;
-    while (i > 0 && std::isspace(static_cast<unsigned char>(text_[i - 1]))) --i;
-    const std::size_t end = i;
-    while (i > 0 && name_char(text_[i - 1])) --i;
-    return std::string(text_.substr(i, end - i));
-  }
-
-  json::object location(std::size_t at) const {
-    const auto before = text_.substr(0, at);
-    const auto line = std::count(before.begin(), before.end(), '\n') + 1;
-    const auto nl = before.rfind('\n');
-    const auto column = nl == std::string_view::npos ? at + 1 : at - nl;
-    return {{"line", line}, {"column", column}};
-  }
-
-  std::string_view text() const { return text_; }
-
- private:
-  std::string_view text_;
-  const json::object &variables_;
-};
 
 struct Ask {
   std::string alias;
@@ -153,46 +28,6 @@ struct Ask {
   std::size_t after = 0;
   bool latest_reviews = false;
 };
-
-std::string encode_cursor(std::size_t index) {
-  const std::string plain = "cursor:v2:" + std::to_string(index);
-  std::string out(boost::beast::detail::base64::encoded_size(plain.size()), '\0');
-  out.resize(boost::beast::detail::base64::encode(out.data(), plain.data(), plain.size()));
-  return out;
-}
-
-std::size_t decode_cursor(const std::string &cursor) {
-  std::string plain(boost::beast::detail::base64::decoded_size(cursor.size()), '\0');
-  plain.resize(
-      boost::beast::detail::base64::decode(plain.data(), cursor.data(), cursor.size()).first);
-  const std::string_view prefix = "cursor:v2:";
-  if (!plain.starts_with(prefix)) return 0;
-  std::size_t n = 0;
-  std::from_chars(plain.data() + prefix.size(), plain.data() + plain.size(), n);
-  return n;
-}
-
-std::string upper(std::string s) {
-  for (char &c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-json::value upper_or_null(const std::string &s) {
-  return s.empty() ? json::value(nullptr) : json::value(upper(s));
-}
-
-json::value string_or_null(const std::string &s) {
-  return s.empty() ? json::value(nullptr) : json::value(s);
-}
-
-std::string iso8601(int64_t epoch_s) {
-  const std::time_t t = static_cast<std::time_t>(epoch_s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string rollup_state(const PullState &pr) {
   static const std::string_view failing[] = {"failure",         "timed_out",       "cancelled",
@@ -228,6 +63,8 @@ json::value rollup(const Ask &ask, const PullState &pr) {
                        {"name", c.name},
                        {"status", upper(c.status)},
                        {"conclusion", upper_or_null(c.conclusion)},
+                       {"title", string_or_null(c.title)},
+                       {"summary", string_or_null(c.summary)},
                        {"detailsUrl",
                         c.details_url.empty()
                             ? "https://ci.example.com/" + ask.owner + "/" + ask.name + "/" + c.name
@@ -270,8 +107,28 @@ json::object latest_reviews(const PullState &pr) {
   return {{"nodes", std::move(nodes)}};
 }
 
-json::object pull_request(const Ask &ask, const PullState &pr) {
+json::object pull_request(const Ask &ask, const PullState &pr, const Mergeability &m) {
+  const std::string repo = ask.owner + "/" + ask.name;
+  json::array labels;
+  for (const auto &l : pr.labels) labels.push_back(json::object{{"name", l}});
   json::object out{
+      {"id", FakeGitHub::pull_node_id(repo, static_cast<int>(ask.number))},
+      {"number", ask.number},
+      {"title", pr.title},
+      {"url", "https://github.com/" + repo + "/pull/" + std::to_string(ask.number)},
+      {"state", pr.merged ? "MERGED" : upper(pr.state)},
+      {"isDraft", pr.draft},
+      {"merged", pr.merged},
+      {"mergeable", !m.known      ? "UNKNOWN"
+                    : m.mergeable ? "MERGEABLE"
+                                  : "CONFLICTING"},
+      {"mergeStateStatus", m.known ? upper(m.state) : "UNKNOWN"},
+      {"baseRefName", pr.base_ref},
+      {"headRefName", pr.head_ref},
+      {"createdAt", pr.created_at},
+      {"updatedAt", pr.updated_at},
+      {"author", {{"login", pr.author}}},
+      {"labels", {{"nodes", std::move(labels)}}},
       {"headRefOid", pr.head_sha},
       {"reviewDecision", string_or_null(pr.review_decision)},
       {"commits",
@@ -280,25 +137,6 @@ json::object pull_request(const Ask &ask, const PullState &pr) {
              {{"commit", {{"oid", pr.head_sha}, {"statusCheckRollup", rollup(ask, pr)}}}}}}}}};
   if (ask.latest_reviews) out["latestReviews"] = latest_reviews(pr);
   return out;
-}
-
-HttpResponse json_response(unsigned status, const json::value &body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(body);
-  r.set("Content-Type", "application/json; charset=utf-8");
-  return r;
-}
-
-bool contains_word(std::string_view text, std::string_view word) {
-  for (auto at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
-    const std::size_t after = at + word.size();
-    if ((at == 0 || !name_char(text[at - 1])) &&
-        (after == text.size() || !name_char(text[after]))) {
-      return true;
-    }
-  }
-  return false;
 }
 
 std::vector<Ask> scan(Scanner &s) {
@@ -358,7 +196,7 @@ std::vector<Ask> scan(Scanner &s) {
 
 }  // namespace
 
-HttpResponse answer_graphql(const Store &store, const HttpRequest &request,
+HttpResponse answer_graphql(Store &store, const HttpRequest &request,
                             const GraphqlRateLimit &rate) {
   json::value body;
   boost::system::error_code ec;
@@ -377,14 +215,17 @@ HttpResponse answer_graphql(const Store &store, const HttpRequest &request,
   static const json::object no_variables;
   const auto *vars = body.as_object().if_contains("variables");
   Scanner scanner(query->as_string(), vars && vars->is_object() ? vars->as_object() : no_variables);
+  if (operation_type(query->as_string()) == "mutation") return answer_mutation(store, scanner);
   const std::vector<Ask> asks = scan(scanner);
+  const std::vector<Field> searches = answer_searches(store, scanner);
   const bool want_rate = contains_word(query->as_string(), "rateLimit");
-  if (asks.empty() && !want_rate) {
+  if (asks.empty() && searches.empty() && !want_rate) {
     return json_response(
         200,
         json::object{{"errors", json::array{{{"message",
                                               "gk fake: no `ALIAS: repository(owner:, name:) { "
-                                              "pullRequest(number:) ... }` in the query"}}}}});
+                                              "pullRequest(number:) ... }` and no `search(query:, "
+                                              "type: ISSUE, ...)` in the query"}}}}});
   }
   json::object data;
   json::array errors;
@@ -409,7 +250,12 @@ HttpResponse answer_graphql(const Store &store, const HttpRequest &request,
                                         std::to_string(ask.number) + "."}});
       continue;
     }
-    data[ask.alias] = {{"pullRequest", pull_request(ask, *pr)}};
+    const Mergeability m = read_mergeability(store, repo, static_cast<int>(ask.number));
+    data[ask.alias] = {{"pullRequest", pull_request(ask, *pr, m)}};
+  }
+  for (const Field &f : searches) {
+    data[f.alias] = f.value;
+    if (f.error) errors.push_back(*f.error);
   }
   if (want_rate) {
     data["rateLimit"] = {{"limit", rate.limit},

@@ -1,5 +1,6 @@
 // The fake's GraphQL endpoint (POST /api/graphql). It is not a GraphQL engine: a small scanner
-// finds the pull requests a query asks for and answers each with one fixed, complete shape.
+// finds the pull requests, searches and merges a query asks for and answers each with one fixed,
+// complete shape.
 //
 // The query shape understood (whitespace, commas and `#` comments anywhere; any number of
 // aliases, typically up to 50 in one request; arguments are literals or `$variables` taken from
@@ -43,6 +44,48 @@
 //      "latestReviews": {"nodes": [{"author": {"login": ...}, "state": ..., "body": ...,
 //                                   "submittedAt": ...}]}}}}}
 //
+// Every pullRequest also carries (whatever the selection asks): "id" (the node id, as REST
+// node_id), "number", "title", "url", "state" (OPEN | CLOSED | MERGED), "isDraft", "merged",
+// "mergeable" (MERGEABLE | CONFLICTING | UNKNOWN; UNKNOWN for the scripted unknown reads, each
+// pullRequest answered takes one), "mergeStateStatus" (CLEAN | BEHIND | BLOCKED | DIRTY | DRAFT |
+// UNSTABLE | HAS_HOOKS | UNKNOWN), "baseRefName", "headRefName", "createdAt", "updatedAt",
+// "author": {"login"}, "labels": {"nodes": [{"name"}]}; every CheckRun node also "title" and
+// "summary" (null when not scripted).
+//
+// Search (any number of aliases, also next to repository asks; `first` is clamped to 1..100,
+// default 10; the qualifiers of search.hpp):
+//
+//   ALIAS: search(query: "repo:o/r is:pr is:open label:x", type: ISSUE, first: N, after: "C") {
+//     issueCount pageInfo { hasNextPage endCursor }
+//     nodes { ... on PullRequest { id number title url state isDraft headRefOid createdAt
+//             updatedAt author { login } repository { nameWithOwner }
+//             labels(first: 100) { nodes { name } } } } }
+//
+//   -> {"ALIAS": {"issueCount": T, "pageInfo": {"hasNextPage": b, "endCursor": "..." | null},
+//                 "nodes": [{"__typename": "PullRequest", "id", "number", "title", "url",
+//                            "state", "isDraft", "merged", "headRefOid", "headRefName",
+//                            "baseRefName", "createdAt", "updatedAt", "author": {"login"},
+//                            "repository": {"nameWithOwner"}, "labels": {"nodes": [{"name"}]}}]}}
+//   issueCount is every match; only the first 1,000 are reachable (hasNextPage is false there).
+//   A type other than ISSUE finds nothing; an invalid date is "ALIAS": null and an error.
+//
+// Mutations (a query whose first word is `mutation`; any number of aliases; `input` a literal
+// object or a $variable):
+//
+//   mutation { ALIAS: mergePullRequest(input: {pullRequestId: "PR_kwDO...",
+//                                             expectedHeadOid: "<sha>",       # optional
+//                                             mergeMethod: MERGE | SQUASH | REBASE,  # MERGE
+//                                             commitHeadline: "..."}) {       # optional
+//                pullRequest { merged mergeCommit { oid } } } }
+//
+//   -> {"data": {"ALIAS": {"clientMutationId": null, "pullRequest": {"id", "number",
+//                "state": "MERGED", "merged": true, "mergedAt", "headRefOid",
+//                "mergeCommit": {"oid": "<sha>"}}}}}
+//   Refusals (merge.hpp decides, as for REST) are HTTP 200 with "ALIAS": null and
+//   {"type": "UNPROCESSABLE", "path": ["ALIAS"], "locations": [...], "message": the REST message,
+//   e.g. "Head branch was modified. Review and try the merge again."}; an unknown id is
+//   {"type": "NOT_FOUND", "message": "Could not resolve to a node with the global id of 'X'."}.
+//
 // Check runs come first, then status contexts, in the scripted order. statusCheckRollup is null
 // when the commit has no check runs and no statuses (as on GitHub). Rollup state: FAILURE if any
 // check concluded failure, timed_out, cancelled, action_required, startup_failure or stale, or
@@ -73,7 +116,7 @@ struct GraphqlRateLimit {
   int64_t reset_epoch_s = 0;
 };
 
-HttpResponse answer_graphql(const Store &store, const HttpRequest &request,
-                            const GraphqlRateLimit &rate);
+// Takes a mergeable read per pull request asked, and changes the store for mutations.
+HttpResponse answer_graphql(Store &store, const HttpRequest &request, const GraphqlRateLimit &rate);
 
 }  // namespace gkfake::detail

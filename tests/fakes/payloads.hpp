@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fake_github.hpp"
+#include "merge.hpp"
 
 namespace gkfake::detail {
 
@@ -24,12 +25,31 @@ struct RepoRef {
   std::string full() const { return owner + "/" + name; }
 };
 
-// The parsed example `name` ("pull", "check_runs", "combined_status", "reviews"), loaded once
+// The parsed example `name` ("pull", "check_runs", "combined_status", "reviews",
+// "search_issues", "merge", "update_branch", "status", "statuses", "review_comments"), loaded once
 // from GK_FIXTURES_DIR/github/rest/NAME.json. Throws when the file is missing or not JSON.
 const boost::json::value &fixture(std::string_view name);
 
-// GET /repos/{o}/{r}/pulls/{n}
-boost::json::object pull_payload(const RepoRef &repo, int number, const PullState &state);
+// GET /repos/{o}/{r}/pulls/{n}; `mergeability` is what this read answers (merge.hpp).
+boost::json::object pull_payload(const RepoRef &repo, int number, const PullState &state,
+                                 const Mergeability &mergeability);
+
+// A user object of the example's shape for `login` (stable id).
+boost::json::object user_payload(const boost::json::object &example, const std::string &login,
+                                 const std::string &api_base);
+
+// One element of GET /search/issues `items`: the issue view of a pull request.
+boost::json::object search_item_payload(const RepoRef &repo, int number, const PullState &state);
+
+// POST /repos/{o}/{r}/statuses/{sha} (201) and one element of GET .../commits/{ref}/statuses.
+boost::json::object status_payload(const RepoRef &repo, const std::string &sha,
+                                   const StatusContext &status, std::size_t index);
+
+// One element of GET /repos/{o}/{r}/pulls/{n}/comments.
+boost::json::object review_comment_payload(const RepoRef &repo, int number, const PullState &state,
+                                           std::size_t index);
+// The id GET .../reviews serves for the review at `index` (pull_request_review_id).
+int64_t review_id(int number, std::size_t index);
 
 // One element of GET /repos/{o}/{r}/commits/{ref}/check-runs `check_runs`; `pr_number` is
 // the pull request whose head the commit is (its `pull_requests` entry), 0 for none.

@@ -179,6 +179,7 @@ FakeGitHub::FakeGitHub() : impl_(std::make_unique<Impl>()) {
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count() +
                               3600;
+  impl_->search_reset_epoch_s = impl_->rate_reset_epoch_s - 3600 + 60;
   impl_->start();
 }
 

@@ -159,6 +159,17 @@ GK_API int gk_load(gk_plugin *p, const char *yaml, const char *source_name, char
   });
 }
 
+GK_API int gk_instantiate(gk_plugin *p, const char *template_id, const char *params_json,
+                          char **result_json) {
+  if (result_json) *result_json = nullptr;
+  return guard([&] {
+    require(p, "plugin");
+    std::string_view id = text(template_id, "template_id");
+    auto result = p->engine.instantiate(id, object_arg(params_json, "params"));
+    if (result_json) *result_json = hand_out(result);
+  });
+}
+
 GK_API int gk_start(gk_plugin *p, const char *goal_id, const char *options_json) {
   return guard([&] {
     require(p, "plugin");

@@ -70,6 +70,7 @@ GoalDef header_of(const GoalDef &g) {
   h.params = g.params;
   h.max_parallel = g.max_parallel;
   h.source = g.source;
+  h.template_id = g.template_id;
   h.root = shallow_copy(g.root);
   return h;
 }

@@ -1,6 +1,7 @@
 #include "core/engine.hpp"
 
 #include <chrono>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/goal_file.hpp"
@@ -70,49 +71,73 @@ GoalDef run_ordered(GoalDef def) {
 
 }  // namespace
 
+json::object Engine::add_goal(GoalDef &def, std::string_view source_name) {
+  json::object r;
+  r["goal_id"] = def.id;
+  auto existing = model_.goal_by_id.find(def.id);
+  std::string digest = definition_digest(def);
+  if (existing != model_.goal_by_id.end()) {
+    if (store_.goal_digest(def.id) != digest) {
+      std::string diff =
+          describe_difference(json::value(to_json(tree_.stored_definition(existing->second))),
+                              json::value(to_json(run_ordered(def))));
+      fail(Errc::conflict, "goal '" + def.id + "' is already loaded with a different definition (" +
+                               diff + "); use a new goal id or a new state file");
+    }
+    r["created"] = false;
+    r["tasks"] = static_cast<int64_t>(model_.goals[existing->second].by_id.size());
+    return r;
+  }
+  tx_.touched = true;
+  Goal g;
+  g.id = def.id;
+  g.source = std::string(source_name);
+  g.def = header_of(def);
+  store_.insert_goal(g, digest, tx_.now);
+  auto gi = static_cast<int32_t>(model_.goals.size());
+  model_.goal_by_id.emplace(g.id, gi);
+  model_.goals.push_back(std::move(g));
+  model_.tasks.reserve(model_.tasks.size() + count_tasks(def.root));
+  tree_.insert_tree(def.root, gi, kNoTask, false);
+  auto count = static_cast<int64_t>(model_.goals[gi].by_id.size());
+  json::object data{{"source", std::string(source_name)}, {"tasks", count}};
+  if (!def.template_id.empty()) {
+    data["template"] = def.template_id;
+    data["params"] = def.params;
+  }
+  tx_.event(model_.goals[gi], nullptr, "goal_loaded", std::move(data));
+  r["created"] = true;
+  r["tasks"] = count;
+  return r;
+}
+
 json::object Engine::load(std::string_view yaml, std::string_view source_name) {
   // Parse and validate before touching the state: a failed load writes nothing.
-  std::vector<GoalDef> defs = parse_goal_file(yaml, source_name);
+  GoalFile file = read_goal_file(
+      yaml, source_name, [&](const std::string &path) { return read_import(source_name, path); });
   return mutate([&] {
-    json::array results;
-    for (GoalDef &def : defs) {
-      json::object r;
-      r["goal_id"] = def.id;
-      auto existing = model_.goal_by_id.find(def.id);
-      std::string digest = definition_digest(def);
-      if (existing != model_.goal_by_id.end()) {
-        if (store_.goal_digest(def.id) != digest) {
-          std::string diff =
-              describe_difference(json::value(to_json(tree_.stored_definition(existing->second))),
-                                  json::value(to_json(run_ordered(def))));
-          fail(Errc::conflict, "goal '" + def.id +
-                                   "' is already loaded with a different definition (" + diff +
-                                   "); use a new goal id or a new state file");
-        }
-        r["created"] = false;
-        r["tasks"] = static_cast<int64_t>(model_.goals[existing->second].by_id.size());
-        results.push_back(std::move(r));
-        continue;
-      }
-      tx_.touched = true;
-      Goal g;
-      g.id = def.id;
-      g.source = std::string(source_name);
-      g.def = header_of(def);
-      store_.insert_goal(g, digest, tx_.now);
-      auto gi = static_cast<int32_t>(model_.goals.size());
-      model_.goal_by_id.emplace(g.id, gi);
-      model_.goals.push_back(std::move(g));
-      model_.tasks.reserve(model_.tasks.size() + count_tasks(def.root));
-      tree_.insert_tree(def.root, gi, kNoTask, false);
-      auto count = static_cast<int64_t>(model_.goals[gi].by_id.size());
-      tx_.event(model_.goals[gi], nullptr, "goal_loaded",
-                {{"source", std::string(source_name)}, {"tasks", count}});
-      r["created"] = true;
-      r["tasks"] = count;
-      results.push_back(std::move(r));
+    json::array templates;
+    for (const GoalTemplate &t : file.templates) {
+      if (store_.put_template(t, tx_.now)) tx_.touched = true;
+      json::array names;
+      for (const ParamSpec &p : t.params) names.emplace_back(p.name);
+      templates.push_back(json::object{{"template_id", t.id}, {"params", std::move(names)}});
     }
-    return json::object{{"goals", std::move(results)}};
+    json::array results;
+    std::set<std::string_view> declared;
+    for (GoalDef &def : file.goals) {
+      results.push_back(add_goal(def, source_name));
+      declared.insert(def.id);
+    }
+    // Goals made earlier from this file's templates (gk_instantiate, discovery) are its goals.
+    json::array instances;
+    for (const Goal &g : model_.goals) {
+      if (!g.def.template_id.empty() && g.source == source_name && !declared.contains(g.id))
+        instances.emplace_back(g.id);
+    }
+    return json::object{{"goals", std::move(results)},
+                        {"templates", std::move(templates)},
+                        {"instances", std::move(instances)}};
   });
 }
 

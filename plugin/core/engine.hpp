@@ -25,11 +25,18 @@
 
 namespace gk {
 
+// The text of a file that a goal file imports (a path relative to the importing file's folder,
+// or absolute). gk::Error(invalid) names the file and why it cannot be read.
+std::string read_import(std::string_view importer, const std::string &path);
+
 class Engine {
  public:
   Engine(Config config, HostHooks hooks);
 
   boost::json::object load(std::string_view yaml, std::string_view source_name);
+  // A goal from a stored template (engine_templates.cpp): {"goal_id", "template_id", "params",
+  // "created", "tasks"}; the same params again give the same goal, created once.
+  boost::json::object instantiate(std::string_view template_id, const boost::json::object &params);
   void start(std::string_view goal_id, const boost::json::object &options);
   void control(std::string_view goal_id, std::string_view command);
   boost::json::object step(const boost::json::object &input);
@@ -59,6 +66,8 @@ class Engine {
   int64_t clock() const;
   void commit(sql::Transaction &tx);
 
+  // Stores a validated goal (or finds it already stored): gk_load's answer for one goal.
+  boost::json::object add_goal(GoalDef &def, std::string_view source_name);
   void run_due_timers();                                                 // step.cpp
   void review_plan(Goal &g, bool approve, const std::string &feedback);  // reviews.cpp
   boost::json::object status_json(const Goal &g) const;                  // query.cpp

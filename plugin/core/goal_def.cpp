@@ -216,6 +216,7 @@ json::object to_json(const GoalDef &g) {
   o.emplace("description", json::string_view(g.description));
   o.emplace("params", g.params);
   o.emplace("max_parallel", g.max_parallel);
+  if (!g.template_id.empty()) o.emplace("template", json::string_view(g.template_id));
   put_task(o, g.root, false, true);
   return o;
 }
@@ -260,6 +261,7 @@ GoalDef goal_def_from_json(const json::object &o) {
   g.description = g.root.description;
   if (const json::value *v = o.if_contains("params")) g.params = v->as_object();
   g.max_parallel = int_or<int>(o, "max_parallel");
+  g.template_id = string_or(o, "template");
   return g;
 }
 

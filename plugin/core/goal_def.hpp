@@ -47,8 +47,9 @@ struct GoalDef {
   std::string title;
   std::string description;
   boost::json::object params;
-  int max_parallel = 0;  // 0 = no goal cap (the global cap still applies)
-  std::string source;    // file name it came from (not part of identity)
+  int max_parallel = 0;     // 0 = no goal cap (the global cap still applies)
+  std::string source;       // file name it came from (not part of identity)
+  std::string template_id;  // the template it was made from; "" for a goal the file declares
   // The goal is the root task: root.id == id, root.tasks are the goal's tasks,
   // root.parallel is the goal's `parallel`.
   TaskDef root;

@@ -17,6 +17,7 @@ void Loader::read_defaults(const Field &f, const Path &root) {
   auto d = read_map(f.value(), kDefaultsKeys, p, "defaults", kTaskKeys,
                     "a task key that cannot have a default");
   Defaults &out = defaults;
+  out.as_written = to_json_value(f.value(), f.mark(), p).as_object();
   if (d[dTitle].set) out.title = text(d[dTitle], p);
   if (d[dDescription].set) out.description = text(d[dDescription], p);
   if (d[dPrompt].set) {
@@ -39,7 +40,7 @@ void Loader::read_defaults(const Field &f, const Path &root) {
   }
 }
 
-GoalDef Loader::goal(const Node &n, const Path &p) const {
+GoalDef Loader::goal(const Node &n, const Path &p, std::string_view kind) const {
   if (!n.is_map()) fail(n.mark, p, "expected a goal (a map with id and tasks), found " + found(n));
   auto f = read_map(n, kGoalKeys, p, "a goal", kTaskKeys, "a task key");
   if (!f[gId].set) fail(n.mark, p, "missing key 'id': every goal needs an id");
@@ -59,6 +60,7 @@ GoalDef Loader::goal(const Node &n, const Path &p) const {
                        : defaults.max_parallel.value_or(0);
   GoalScope scope;
   scope.goal_id = goal_id;
+  scope.kind = kind;
   scope.params = &g.params;
   TaskDef &root = g.root;
   root.id = g.id;
@@ -86,12 +88,12 @@ void Loader::check_sites(const std::vector<Site> &sites, const GoalScope &scope,
   using K = TemplateRef::Kind;
   for (const Site &site : sites) {
     for (const TemplateRef &ref : site.refs) {
-      std::string head = "template {{ " + to_string(ref) + " }}: ";
+      std::string head = "expression {{ " + to_string(ref) + " }}: ";
       if (ref.kind == K::param && !find_json_path(*scope.params, ref.path)) {
         std::vector<std::string_view> keys;
         for (const auto &kv : *scope.params) keys.push_back(kv.key());
         fail(site.mark, site.path,
-             head + "goal " + quoted(scope.goal_id) + " has no param " +
+             head + std::string(scope.kind) + " " + quoted(scope.goal_id) + " has no param " +
                  quoted(to_string(ref).substr(std::string_view("params.").size())) +
                  suggestion(ref.path[0], keys) +
                  (keys.empty() ? " (it has no params)" : "; its params: " + join(keys)));
@@ -102,8 +104,8 @@ void Loader::check_sites(const std::vector<Site> &sites, const GoalScope &scope,
           for (const auto &kv : scope.ids) ids.push_back(kv.first);
         }
         fail(site.mark, site.path,
-             head + "goal " + quoted(scope.goal_id) + " has no task " + quoted(ref.task_id) +
-                 suggestion(ref.task_id, ids));
+             head + std::string(scope.kind) + " " + quoted(scope.goal_id) + " has no task " +
+                 quoted(ref.task_id) + suggestion(ref.task_id, ids));
       }
       std::string why = rules.problem(site.owner.empty() ? root_id : std::string_view(site.owner),
                                       site.in_run, ref);
@@ -112,35 +114,76 @@ void Loader::check_sites(const std::vector<Site> &sites, const GoalScope &scope,
   }
 }
 
-std::vector<GoalDef> Loader::file(const Node &doc) {
+Loader::Result Loader::file(const Node &doc, const ImportReader *read_import, bool imported) {
   Path root;
   if (doc.is_null()) fail(doc.mark, root, "the file is empty: expected version: 1 and goals");
   if (!doc.is_map()) {
     fail(doc.mark, root, "expected a map with version, defaults and goals, found " + found(doc));
   }
-  auto f = read_map(doc, kFileKeys, root, "the file (top level)", kGoalKeys, "a goal key");
+  Result out;
+  std::array<Field, kFileKeyCount> f;
+  if (!imported) {
+    f = read_map(doc, kFileKeys, root, "the file (top level)", kGoalKeys, "a goal key");
+  } else {
+    // An imported file: its fields land at the same indexes.
+    auto g = read_map(doc, kImportKeys, root, "an imported file (it holds templates only)");
+    f[fVersion] = g[0];
+    f[fDefaults] = g[1];
+    f[fTemplates] = g[2];
+  }
   if (!f[fVersion].set)
     fail(doc.mark, root, "missing key 'version': start the file with version: 1");
   if (kind_of(f[fVersion].value()) != Kind::integer || f[fVersion].value().text != "1") {
     fail(f[fVersion], root, "unsupported version: expected 1, found " + found(f[fVersion].value()));
   }
   if (f[fDefaults].set) read_defaults(f[fDefaults], root);
-  if (!f[fGoals].set) fail(doc.mark, root, "missing key 'goals': expected a list of goals");
+  std::unordered_map<std::string, std::string> template_from;  // id -> the file declaring it
+  if (f[fImports].set) {
+    if (!read_import) fail(f[fImports], root, "imports are not read here");
+    for (auto &[t, from] : imports(f[fImports], root, *read_import)) {
+      template_from.emplace(t.id, from);
+      out.templates.push_back(std::move(t));
+    }
+  }
+  if (f[fTemplates].set) {
+    Path tp{&root, "templates"};
+    const Node &list = f[fTemplates].value();
+    if (!list.is_list())
+      fail(f[fTemplates].mark(), tp, "expected a list of templates, found " + found(list));
+    long i = 0;
+    for (const Node &item : list.items) {
+      Path ip{&tp, {}, i++};
+      GoalTemplate t = goal_template(item, ip);
+      auto [at, fresh] = template_from.try_emplace(t.id, source_);
+      if (!fresh) {
+        fail(item.mark, ip,
+             "duplicate template id " + quoted(t.id) + " (also defined in " + at->second + ")");
+      }
+      out.templates.push_back(std::move(t));
+    }
+  }
+  if (!f[fGoals].set && !imported && out.templates.empty())
+    fail(doc.mark, root, "missing key 'goals': expected a list of goals (or templates)");
+  if (!f[fGoals].set) return out;
   Path gp{&root, "goals"};
   const Node &goals = f[fGoals].value();
   if (!goals.is_list())
     fail(f[fGoals].mark(), gp, "expected a list of goals, found " + found(goals));
   if (goals.size() == 0)
     fail(f[fGoals].mark(), gp, "expected at least one goal, found an empty list");
-  std::vector<GoalDef> out;
   std::unordered_map<std::string, Mark> seen;
   long i = 0;
   for (const Node &item : goals.items) {
     Path ip{&gp, {}, i++};
-    out.push_back(goal(item, ip));
-    auto [at, fresh] = seen.try_emplace(out.back().id, item.mark);
+    bool from_template =
+        item.is_map() && std::any_of(item.entries.begin(), item.entries.end(),
+                                     [](const Entry &e) { return e.key.text == "template"; });
+    out.goals.push_back(from_template ? goal_from_template(item, ip, out.templates)
+                                      : goal(item, ip));
+    auto [at, fresh] = seen.try_emplace(out.goals.back().id, item.mark);
     if (!fresh) {
-      fail(item.mark, ip, "duplicate goal id " + quoted(out.back().id) + where_line(at->second));
+      fail(item.mark, ip,
+           "duplicate goal id " + quoted(out.goals.back().id) + where_line(at->second));
     }
   }
   return out;
@@ -173,10 +216,11 @@ const char *json_kind_name(const json::value &v) {
 
 }  // namespace
 
-std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view source_name) {
-  Loader loader(source_name, true);
-  // yaml-cpp stops at a NUL byte as at the end of the file, and says nothing of bad UTF-8 bytes:
-  // both would load something other than what the file holds.
+namespace {
+
+// yaml-cpp stops at a NUL byte as at the end of the file, and says nothing of bad UTF-8 bytes:
+// both would load something other than what the file holds.
+Node parse_document(const Loader &loader, std::string_view yaml) {
   auto at = [&](std::size_t offset) {
     std::size_t line_start = yaml.rfind('\n', offset == 0 ? 0 : offset - 1);
     line_start = line_start == std::string_view::npos || offset == 0 ? 0 : line_start + 1;
@@ -197,13 +241,48 @@ std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view sou
     loader.fail(at(bad), std::string(),
                 std::string("not valid UTF-8 (byte ") + byte + "): save the file as UTF-8");
   }
-  Node doc;
   try {
-    doc = parse_yaml(std::string(yaml));
+    return parse_yaml(std::string(yaml));
   } catch (const YAML::Exception &e) {
     loader.fail(e.mark, std::string(), "YAML syntax error: " + e.msg);
   }
-  return loader.file(doc);
+}
+
+}  // namespace
+
+GoalFile read_goal_file(std::string_view yaml, std::string_view source_name,
+                        const ImportReader &read_import) {
+  Loader loader(source_name, true);
+  Node doc = parse_document(loader, yaml);
+  Loader::Result r = loader.file(doc, &read_import, false);
+  return GoalFile{std::move(r.goals), std::move(r.templates)};
+}
+
+std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view source_name) {
+  return read_goal_file(yaml, source_name,
+                        [](const std::string &path) -> std::string {
+                          fail(Errc::invalid, "imports are not read here ('" + path + "')");
+                        })
+      .goals;
+}
+
+std::vector<GoalTemplate> read_import_file(std::string_view yaml, std::string_view source_name) {
+  Loader loader(source_name, true);
+  Node doc = parse_document(loader, yaml);
+  return loader.file(doc, nullptr, true).templates;
+}
+
+GoalDef instantiate(const GoalTemplate &t, const json::object &given) {
+  json::object params = resolve_params(t, given);
+  std::string id = instance_goal_id(t, params);
+  // The template loaded, so its goal loads; positions would point into generated text.
+  Loader loader(t.source + " (template " + t.id + ")", false);
+  Node doc = parse_document(loader, instance_file(t, id, params));
+  Loader::Result r = loader.file(doc, nullptr, false);
+  GoalDef g = std::move(r.goals.at(0));
+  g.template_id = t.id;
+  g.source = t.source;
+  return g;
 }
 
 std::vector<TaskDef> parse_subtasks(const json::value &subtasks, const GoalDef &goal,

@@ -9,12 +9,30 @@
 #include <vector>
 
 #include "core/goal_def.hpp"
+#include "core/goal_template.hpp"
 
 namespace gk {
 
-// All goals of the file, with defaults and inheritance applied. All or nothing: one error and
-// nothing is returned.
+struct GoalFile {
+  std::vector<GoalDef> goals;           // the file's goals, those made from templates included
+  std::vector<GoalTemplate> templates;  // declared in the file or in the files it imports
+};
+// Gives the text of a file that `imports` names (the path as written, relative to the importing
+// file) or throws gk::Error saying why it cannot be read.
+using ImportReader = std::function<std::string(const std::string &path)>;
+
+// All goals and templates of the file, with defaults and inheritance applied. All or nothing:
+// one error and nothing is returned.
+GoalFile read_goal_file(std::string_view yaml, std::string_view source_name,
+                        const ImportReader &read_import);
+// The goals of a file without imports.
 std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view source_name);
+// The templates of an imported file (version, defaults and templates only).
+std::vector<GoalTemplate> read_import_file(std::string_view yaml, std::string_view source_name);
+
+// The goal the template makes with these params (checked and completed by resolve_params), its
+// id by instance_goal_id, its source the template's.
+GoalDef instantiate(const GoalTemplate &t, const boost::json::object &given);
 
 // Subtasks a job returned at run time (a JSON array of task objects, same keys as YAML tasks),
 // validated like a goal file's tasks and inheriting run, env, session_policy, timeout and

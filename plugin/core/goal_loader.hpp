@@ -20,6 +20,7 @@
 
 #include "core/error.hpp"
 #include "core/goal_def.hpp"
+#include "core/goal_template.hpp"
 #include "core/template.hpp"
 #include "core/template_rules.hpp"
 #include "core/yaml_tree.hpp"
@@ -32,8 +33,19 @@ namespace json = boost::json;
 // Key lists. The enums index the arrays; a map's fields are read into an array in this order.
 
 // clang-format off
-enum FileKey { fVersion, fDefaults, fGoals, kFileKeyCount };
-constexpr std::array<std::string_view, kFileKeyCount> kFileKeys = {"version", "defaults", "goals"};
+enum FileKey { fVersion, fDefaults, fGoals, fTemplates, fImports, kFileKeyCount };
+constexpr std::array<std::string_view, kFileKeyCount> kFileKeys = {"version", "defaults", "goals",
+                                                                   "templates", "imports"};
+// An imported file holds templates only (and the defaults they use).
+constexpr std::array<std::string_view, 3> kImportKeys = {"version", "defaults", "templates"};
+
+// A goal entry that makes its goal from a template: `- {template: shepherd, params: {...}}`.
+enum InstanceKey { iTemplate, iParams, kInstanceKeyCount };
+constexpr std::array<std::string_view, kInstanceKeyCount> kInstanceKeys = {"template", "params"};
+
+enum ParamKey { pType, pRequired, pDefault, pEnum, pPattern, pDescription, kParamKeyCount };
+constexpr std::array<std::string_view, kParamKeyCount> kParamKeys = {
+    "type", "required", "default", "enum", "pattern", "description"};
 
 enum GoalKey { gId, gTitle, gDescription, gParams, gTasks, gParallel, gMaxParallel, gSessionPolicy,
                gRun, gEnv, gTimeout, kGoalKeyCount };
@@ -128,6 +140,7 @@ struct Site {
 };
 
 struct Defaults {
+  json::object as_written;  // for templates: a goal made from one is loaded with them
   TaskDef flow;  // run, env, session_policy, timeout_s, max_retries: these flow down the tree
   std::optional<std::string> title, description, prompt;
   std::optional<bool> parallel, requires_approval;
@@ -138,6 +151,7 @@ struct Defaults {
 // What one goal's parse has seen so far.
 struct GoalScope {
   std::string_view goal_id;
+  std::string_view kind = "goal";  // in messages: "goal 'g' has no param ..."
   const json::object *params = nullptr;
   // Views into the YAML document, which outlives the parse.
   std::unordered_map<std::string_view, Mark> ids;
@@ -272,12 +286,35 @@ class Loader {
                               const std::vector<const NeedsSource *> &source_of,
                               const Path &lp) const;
   void read_defaults(const Field &f, const Path &root);
-  GoalDef goal(const Node &n, const Path &p) const;
+  // kind: "goal", or "template" while a template is checked as a goal.
+  GoalDef goal(const Node &n, const Path &p, std::string_view kind = "goal") const;
   // Template references name what the goal has: its params and its tasks; and they read a task
   // only where template_rules.hpp allows it.
   void check_sites(const std::vector<Site> &sites, const GoalScope &scope,
                    const TemplateRules &rules, std::string_view root_id) const;
-  std::vector<GoalDef> file(const Node &doc);
+  // The whole file (`imported`: a file an `imports` names, which holds templates only);
+  // `read_import` gives the text of a file the `imports` name (a path relative
+  // to the importing file, as written) or throws gk::Error saying why it cannot.
+  struct Result {
+    std::vector<GoalDef> goals;
+    std::vector<GoalTemplate> templates;  // the file's own and the imported ones
+  };
+  using ImportReader = std::function<std::string(const std::string &path)>;
+  Result file(const Node &doc, const ImportReader *read_import, bool imported);
+
+  // Templates (goal_templates.cpp): a template is read like a goal whose params are specs; its
+  // tasks are checked by loading it as a goal with sample values, so a template that loads makes
+  // goals that load.
+  GoalTemplate goal_template(const Node &n, const Path &p) const;
+  ParamSpec param_spec(const Entry &e, const Path &p) const;
+  // `- {template: ID, params: {...}}` in goals: the goal the template makes with those values.
+  GoalDef goal_from_template(const Node &n, const Path &p,
+                             const std::vector<GoalTemplate> &known) const;
+  // The imported templates, each with the file it came from.
+  std::vector<std::pair<GoalTemplate, std::string>> imports(const Field &f, const Path &root,
+                                                            const ImportReader &read_import) const;
+
+  const std::string &source() const { return source_; }
 
  private:
   std::string source_;

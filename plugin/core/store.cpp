@@ -89,6 +89,15 @@ CREATE TABLE webhook_feeds(
     R"sql(
 ALTER TABLE tasks ADD COLUMN host_ref TEXT NOT NULL DEFAULT '';
 )sql",
+    // Version 4: goal templates, the recipes of gk_instantiate and discovery.
+    R"sql(
+CREATE TABLE templates(
+  id TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,      -- params, body and defaults as JSON
+  source TEXT NOT NULL,
+  loaded_ms INTEGER NOT NULL
+);
+)sql",
 };
 
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -292,6 +301,31 @@ void Store::insert_goal(const Goal &g, const std::string &digest, int64_t now_ms
       .bind(7, g.finish_announced ? 1 : 0)
       .bind(8, now_ms)
       .run();
+}
+
+bool Store::put_template(const GoalTemplate &t, int64_t now_ms) {
+  std::string text = boost::json::serialize(to_json(t));
+  auto q = db_.prepare("SELECT definition FROM templates WHERE id=?1");
+  q.bind(1, t.id);
+  if (q.step() && q.text(0) == text) return false;
+  q.reset();
+  db_.prepare(
+         "INSERT INTO templates(id, definition, source, loaded_ms) VALUES(?1, ?2, ?3, ?4) "
+         "ON CONFLICT(id) DO UPDATE SET definition=excluded.definition, source=excluded.source, "
+         "loaded_ms=excluded.loaded_ms")
+      .bind(1, t.id)
+      .bind(2, text)
+      .bind(3, t.source)
+      .bind(4, now_ms)
+      .run();
+  return true;
+}
+
+std::optional<GoalTemplate> Store::get_template(std::string_view id) {
+  auto q = db_.prepare("SELECT definition FROM templates WHERE id=?1");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  return goal_template_from_json(parse_object(q.text(0)));
 }
 
 std::string Store::goal_digest(const std::string &goal_id) {

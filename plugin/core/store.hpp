@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/goal_template.hpp"
 #include "core/model.hpp"
 #include "core/sqlite.hpp"
 
@@ -47,7 +49,11 @@ class Store {
   // Events after `after_id` (for gk_query and `goalkeeper events`), oldest first.
   boost::json::array read_events(std::string_view goal_id, int64_t after_id, int64_t limit);
 
-  static constexpr int kSchemaVersion = 3;
+  // Templates (schema 4): stored as loaded; true when this one was new or differed.
+  bool put_template(const GoalTemplate &t, int64_t now_ms);
+  std::optional<GoalTemplate> get_template(std::string_view id);
+
+  static constexpr int kSchemaVersion = 4;
 
  private:
   void open(const std::string &path, bool durability_full, int busy_timeout_ms, bool read_only);

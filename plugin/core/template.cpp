@@ -45,7 +45,7 @@ std::string join(const std::vector<std::string> &parts, std::size_t from, std::s
 }
 
 [[noreturn]] void bad(std::string_view expr, const std::string &why) {
-  fail(Errc::invalid, "template {{ " + std::string(expr) + " }}: " + why);
+  fail(Errc::invalid, "expression {{ " + std::string(expr) + " }}: " + why);
 }
 
 std::vector<std::string> split_names(std::string_view expr) {
@@ -98,7 +98,7 @@ TemplateRef parse_tasks_ref(std::string_view expr, std::vector<std::string> &nam
 TemplateRef parse_expression(std::string_view expr) {
   using Kind = TemplateRef::Kind;
   if (expr.empty())
-    fail(Errc::invalid, std::string("empty template {{ }}: ") + kExpected + ", found nothing");
+    fail(Errc::invalid, std::string("empty expression {{ }}: ") + kExpected + ", found nothing");
   std::vector<std::string> names = split_names(expr);
   const std::string &root = names[0];
   if (root == "params") {
@@ -151,7 +151,7 @@ struct Found {
 Found resolve(const TemplateRef &ref, const TemplateLookup &lookup) {
   using Kind = TemplateRef::Kind;
   auto missing = [&](const std::string &what) {
-    fail(Errc::invalid, "template {{ " + to_string(ref) + " }}: " + what);
+    fail(Errc::invalid, "expression {{ " + to_string(ref) + " }}: " + what);
   };
   Found found;
   switch (ref.kind) {

@@ -230,6 +230,19 @@ const std::vector<CommandSpec> &command_specs() {
        {"goalkeeper validate pipelines/examples/pr-shepherd.yaml"},
        1,
        1},
+      {"instantiate",
+       "instantiate FILE.yaml TEMPLATE [--param NAME=VALUE]...",
+       "make a goal from one of the file's templates",
+       "Loads the file and makes a goal from its template TEMPLATE (declared in the file or in a\n"
+       "file it imports) with these param values, checked against the template's types, enum\n"
+       "and pattern. The goal's id comes from the template id and the values, so the same values\n"
+       "name the same goal: a second call changes nothing. The goal belongs to the file:\n"
+       "`goalkeeper run FILE` drives it with the file's other goals. Bad params write nothing.",
+       {{"param", "NAME=VALUE", "a param value (repeat for each param)", true}},
+       {"goalkeeper instantiate pipelines/examples/pr-shepherd.yaml pr-shepherd --param "
+        "repo=acme/shop --param pr=11"},
+       2,
+       2},
       {"plan",
        "plan FILE.yaml",
        "show what would run, in which order, in parallel or not, in which session",

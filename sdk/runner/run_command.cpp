@@ -25,6 +25,10 @@ std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string
   json::value result = parse_answer(state.load(text, file));
   std::vector<std::string> ids;
   for (const auto &g : result.at("goals").as_array()) ids.emplace_back(g.at("goal_id").as_string());
+  // Goals made earlier from the file's templates (instantiate, discovery) are the file's too.
+  if (const json::value *made = result.as_object().if_contains("instances")) {
+    for (const auto &id : made->as_array()) ids.emplace_back(id.as_string());
+  }
   if (auto only = args.get("goal")) {
     if (std::find(ids.begin(), ids.end(), *only) == ids.end()) {
       std::string names;

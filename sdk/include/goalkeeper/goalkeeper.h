@@ -56,7 +56,8 @@
 **             (the major is the upper 16 bits). Minor versions only add: functions, JSON keys,
 **             gk_host fields appended at the end. 1.1 added gk_open's "read_only", the limit
 **             max_result_bytes, "waits_for" in status and "run" in trees; 1.2 added "host_ref"
-**             (job events, status, tree, task, events).
+**             (job events, status, tree, task, events); 1.3 added gk_instantiate, goal
+**             files' "templates" and "imports", and gk_load's "templates" and "instances".
 */
 #ifndef GOALKEEPER_H
 #define GOALKEEPER_H
@@ -83,7 +84,7 @@ extern "C" {
 
 /* The ABI this header describes. Compare with gk_abi_version() at run time. */
 #define GK_ABI_VERSION_MAJOR 1
-#define GK_ABI_VERSION_MINOR 2
+#define GK_ABI_VERSION_MINOR 3
 #define GK_ABI_VERSION ((GK_ABI_VERSION_MAJOR << 16) | GK_ABI_VERSION_MINOR)
 
 /*
@@ -258,9 +259,16 @@ GK_API void gk_close(gk_plugin *p);
 ** source_name: the name used in messages and stored with the goals, e.g. "pipelines/fix.yaml".
 **              NULL means "<input>".
 ** result_json: NULL, or receives, for each goal of the file, whether it was created:
-**     {"goals":[{"goal_id":"land-fix","tasks":12,"created":true}]}
+**     {"goals":[{"goal_id":"land-fix","tasks":12,"created":true}],
+**      "templates":[{"template_id":"shepherd","params":["repo","pr"]}],     (1.3)
+**      "instances":["shepherd-shop-11-3f9a2c"]}                              (1.3)
 **     "tasks" counts every task of the goal's tree. "created" is false when the state already
 **     held the same definition: nothing changed, so loading a file again after a crash is safe.
+**     "templates" lists the file's templates (its own and the imported ones), which are stored
+**     for gk_instantiate, replacing a stored template of the same id (goals made from it keep
+**     theirs). "instances" lists goals made earlier from them (gk_instantiate, discovery) that
+**     are not among "goals": a host that drives the file's goals drives these too.
+**     A file's "imports" are read by the plugin, relative to the folder of source_name.
 **
 ** Returns GK_OK; GK_ERR_INVALID (YAML syntax, unknown keys, wrong types, duplicate ids, dangling
 ** or cyclic needs, bad templates, a template that puts a task's artifacts or summary into `run`
@@ -270,6 +278,29 @@ GK_API void gk_close(gk_plugin *p);
 ** first difference); GK_ERR_IO; GK_ERR_BUSY.
 */
 GK_API int gk_load(gk_plugin *p, const char *yaml, const char *source_name, char **result_json);
+
+/*
+** (1.3) Makes a goal from a template that gk_load stored, with these param values.
+**
+** template_id: required.
+** params_json: NULL or "" is {}. An object of param values, checked against the template's
+**              types, enum and pattern; strings are converted where the type asks for it ("11"
+**              for an integer, "true" for a boolean); missing ones take their default.
+** result_json: NULL, or receives
+**     {"goal_id":"shepherd-shop-11-3f9a2c","template_id":"shepherd",
+**      "params":{"repo":"acme/shop","pr":11},"created":true,"tasks":7}
+**     The goal id is derived from the template id and the values (readable slugs of the values,
+**     then six hex digits of a hash of all of them), so the same values name the same goal:
+**     "created" is false when it exists already, whatever the template became since. The goal
+**     is loaded, not started (gk_start), and belongs to the file that loaded the template.
+**
+** Returns GK_OK; GK_ERR_NOT_FOUND (no such template); GK_ERR_INVALID (params: unknown name,
+** missing required one, wrong type, not in enum, pattern mismatch; the message names the param);
+** GK_ERR_CONFLICT (a goal of that id exists that the template did not make); GK_ERR_IO;
+** GK_ERR_BUSY.
+*/
+GK_API int gk_instantiate(gk_plugin *p, const char *template_id, const char *params_json,
+                          char **result_json);
 
 /*
 ** Starts a loaded goal: from the next gk_step() on, its ready tasks are dispatched.

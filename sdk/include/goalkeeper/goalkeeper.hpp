@@ -61,6 +61,7 @@ struct Api {
   decltype(&::gk_open) open = nullptr;
   decltype(&::gk_close) close = nullptr;
   decltype(&::gk_load) load = nullptr;
+  decltype(&::gk_instantiate) instantiate = nullptr;
   decltype(&::gk_start) start = nullptr;
   decltype(&::gk_control) control = nullptr;
   decltype(&::gk_step) step = nullptr;
@@ -142,6 +143,7 @@ class Plugin {
     resolve(a.open, "gk_open");
     resolve(a.close, "gk_close");
     resolve(a.load, "gk_load");
+    resolve(a.instantiate, "gk_instantiate");
     resolve(a.start, "gk_start");
     resolve(a.control, "gk_control");
     resolve(a.step, "gk_step");
@@ -156,7 +158,7 @@ class Plugin {
       std::string names;
       for (const auto &n : missing) names += (names.empty() ? "" : ", ") + n;
       const std::string what =
-          missing.size() == 16
+          missing.size() == 17
               ? "'" + path.string() + "' is not a goalkeeper plugin: the gk_ symbols are missing"
               : describe(path) + " is missing gk_ symbols";
       throw Error(GK_ERR_VERSION, what + " (" + names + "); expected the C ABI " +
@@ -212,6 +214,13 @@ class Handle {
   std::string load(const std::string &yaml, const std::string &source_name = "<input>") {
     char *out = nullptr;
     check(api().load(handle_, yaml.c_str(), source_name.c_str(), &out));
+    return take(out);
+  }
+
+  // gk_instantiate: returns {"goal_id":...,"template_id":...,"params":{...},"created":bool,...}.
+  std::string instantiate(const std::string &template_id, const std::string &params_json = "{}") {
+    char *out = nullptr;
+    check(api().instantiate(handle_, template_id.c_str(), params_json.c_str(), &out));
     return take(out);
   }
 

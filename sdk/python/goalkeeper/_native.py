@@ -70,6 +70,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "gk_open": (ctypes.c_int, [ctypes.POINTER(Host), ctypes.c_char_p, ctypes.POINTER(plugin_p)]),
         "gk_close": (None, [plugin_p]),
         "gk_load": (ctypes.c_int, [plugin_p, ctypes.c_char_p, ctypes.c_char_p, c_char_pp]),
+        "gk_instantiate": (ctypes.c_int, [plugin_p, ctypes.c_char_p, ctypes.c_char_p, c_char_pp]),
         "gk_start": (ctypes.c_int, [plugin_p, ctypes.c_char_p, ctypes.c_char_p]),
         "gk_control": (ctypes.c_int, [plugin_p, ctypes.c_char_p, ctypes.c_char_p]),
         "gk_step": (ctypes.c_int, [plugin_p, ctypes.c_char_p, c_char_pp]),

@@ -143,6 +143,13 @@ class Plugin:
             self._lib.gk_load, _text(yaml_text, "yaml_text"), _text(source_name, "source_name")
         )
 
+    def instantiate(self, template_id: str, params: Optional[JSON] = None) -> JSON:
+        """Makes a goal from a loaded template: {"goal_id", "template_id", "params", "created",
+        "tasks"}. The same params name the same goal, created once."""
+        return self._call_out(
+            self._lib.gk_instantiate, _text(template_id, "template_id"), _json(params, "params")
+        )
+
     def start(self, goal_id: str, options: Optional[JSON] = None) -> None:
         """Starts a loaded goal; {"spec": True} starts it in spec mode."""
         self._check(self._lib.gk_start(self._p(), _text(goal_id, "goal_id"), _json(options, "options")))

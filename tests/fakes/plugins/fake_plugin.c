@@ -39,6 +39,14 @@ int gk_load(gk_plugin *p, const char *yaml, const char *source_name, char **resu
   if (result_json != NULL) *result_json = NULL;
   return GK_ERR_INTERNAL;
 }
+int gk_instantiate(gk_plugin *p, const char *template_id, const char *params_json,
+                   char **result_json) {
+  (void)p;
+  (void)template_id;
+  (void)params_json;
+  if (result_json != NULL) *result_json = NULL;
+  return GK_ERR_INTERNAL;
+}
 int gk_start(gk_plugin *p, const char *goal_id, const char *options_json) {
   (void)p;
   (void)goal_id;

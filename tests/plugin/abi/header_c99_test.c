@@ -9,8 +9,8 @@
 #define GK_TEST_ASSERT(name, cond) typedef char gk_test_##name[(cond) ? 1 : -1]
 
 GK_TEST_ASSERT(abi_major_is_1, GK_ABI_VERSION_MAJOR == 1);
-GK_TEST_ASSERT(abi_minor_is_2, GK_ABI_VERSION_MINOR == 2);
-GK_TEST_ASSERT(abi_version_packs_major_minor, GK_ABI_VERSION == 0x00010002);
+GK_TEST_ASSERT(abi_minor_is_3, GK_ABI_VERSION_MINOR == 3);
+GK_TEST_ASSERT(abi_version_packs_major_minor, GK_ABI_VERSION == 0x00010003);
 
 GK_TEST_ASSERT(ok_is_0, GK_OK == 0);
 GK_TEST_ASSERT(invalid_is_minus_1, GK_ERR_INVALID == -1);

@@ -52,7 +52,7 @@ TEST(TemplatesInRun, ArtifactsAndSummariesAreRefusedWithTheFix) {
   std::string e = load_error(
       with_tasks("      - {id: producer}\n"
                  "      - {id: use, run: [sh, -c, 'echo {{ tasks.producer.artifacts.pr }}']}\n"));
-  EXPECT_THAT(e, StartsWith("g.yaml:8:33: goals[0].tasks[1].run[2]: template {{ "
+  EXPECT_THAT(e, StartsWith("g.yaml:8:33: goals[0].tasks[1].run[2]: expression {{ "
                             "tasks.producer.artifacts.pr }}: a value produced while the goal "
                             "runs"));
   EXPECT_THAT(e, HasSubstr("env: {PR: \"{{ tasks.producer.artifacts.pr }}\"}"));
@@ -66,7 +66,7 @@ TEST(TemplatesInRun, ArtifactsAndSummariesAreRefusedWithTheFix) {
   EXPECT_THAT(load_error("version: 1\n"
                          "defaults: {run: [./agent.sh, '{{ tasks.a.summary }}']}\n"
                          "goals:\n  - {id: g, tasks: [{id: a}]}\n"),
-              HasSubstr("defaults.run[1]: template {{ tasks.a.summary }}: a value produced"));
+              HasSubstr("defaults.run[1]: expression {{ tasks.a.summary }}: a value produced"));
 }
 
 TEST(TemplatesInRun, ValuesTheGoalFileFixesMayStay) {
@@ -90,7 +90,7 @@ TEST(TemplateOrder, ATaskThatRunsLaterCannotBeRead) {
       load_error(with_tasks("      - {id: t1}\n"
                             "      - {id: t2, prompt: '{{ tasks.t3.summary }}'}\n"
                             "      - {id: t3}\n"));
-  EXPECT_THAT(e, StartsWith("g.yaml:8:26: goals[0].tasks[1].prompt: template {{ "
+  EXPECT_THAT(e, StartsWith("g.yaml:8:26: goals[0].tasks[1].prompt: expression {{ "
                             "tasks.t3.summary }}: 't3' does not finish before 't2' starts"));
   EXPECT_THAT(e, HasSubstr("needs: [t3]"));
 }

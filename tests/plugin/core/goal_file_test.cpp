@@ -418,7 +418,7 @@ TEST(GoalFile, TemplateParamMustExistInTheGoal) {
                             "        env: {REPO: \"{{ params.rpo }}\"}\n",
                             "    params: {repo: r, branch: main}\n"));
   EXPECT_EQ(e,
-            "g.yaml:8:21: goals[0].tasks[0].env.REPO: template {{ params.rpo }}: goal 'g' has no "
+            "g.yaml:8:21: goals[0].tasks[0].env.REPO: expression {{ params.rpo }}: goal 'g' has no "
             "param 'rpo' (did you mean 'repo'?); its params: repo, branch");
 }
 
@@ -439,7 +439,7 @@ TEST(GoalFile, TemplateTaskMustBeATaskOfTheSameGoal) {
                             "          repo: acme/web\n"
                             "          pr: \"{{ tasks.implement.artifacts.pr }}\"\n"));
   EXPECT_EQ(e,
-            "g.yaml:11:15: goals[0].tasks[1].wait_for.pr: template {{ "
+            "g.yaml:11:15: goals[0].tasks[1].wait_for.pr: expression {{ "
             "tasks.implement.artifacts.pr }}: goal 'g' has no task 'implement'");
   // An earlier task may be named, and so may a task nested anywhere in it.
   load_one(
@@ -454,7 +454,7 @@ goals:
   - {id: g1, params: {repo: r}, tasks: [{id: a}]}
   - {id: g2, tasks: [{id: a}]}
 )");
-  EXPECT_THAT(e, StartsWith("g.yaml:2:30: defaults.run[1]: template {{ params.repo }}: goal 'g2' "
+  EXPECT_THAT(e, StartsWith("g.yaml:2:30: defaults.run[1]: expression {{ params.repo }}: goal 'g2' "
                             "has no param 'repo' (it has no params)"));
 }
 
@@ -815,7 +815,7 @@ TEST_F(GoalFileSubtasks, NeedsAndTemplatesAreValidated) {
   EXPECT_THAT(error(R"([{"id": "a", "needs": ["b"]}, {"id": "b", "needs": ["a"]}])"),
               HasSubstr("subtasks[0].needs: needs form a cycle: a -> b -> a"));
   EXPECT_THAT(error(R"([{"id": "a", "prompt": "{{ tasks.nope.summary }}"}])"),
-              HasSubstr("subtasks[0].prompt: template {{ tasks.nope.summary }}: goal "
+              HasSubstr("subtasks[0].prompt: expression {{ tasks.nope.summary }}: goal "
                         "'land-login-fix' has no task 'nope'"));
   EXPECT_THAT(error(R"([{"id": "a", "prompt": "{{ params.branch }}"}])"),
               HasSubstr("has no param 'branch'"));

@@ -97,7 +97,7 @@ TEST(Template, UnclosedBracesSayWhatWasExpected) {
 }
 
 TEST(Template, EmptyExpressionIsRejected) {
-  EXPECT_THAT(parse_error("{{ }}"), HasSubstr("empty template"));
+  EXPECT_THAT(parse_error("{{ }}"), HasSubstr("empty expression"));
   EXPECT_THAT(parse_error("{{}}"), HasSubstr("expected params.<key>"));
 }
 
@@ -132,15 +132,15 @@ TEST(Template, RendersStringsRawAndOtherValuesAsJson) {
 
 TEST(Template, MissingValuesNameExactlyWhatIsMissing) {
   EXPECT_EQ(render_error("x {{ tasks.implement.artifacts.pr_url }}"),
-            "template {{ tasks.implement.artifacts.pr_url }}: tasks.implement has no artifact "
+            "expression {{ tasks.implement.artifacts.pr_url }}: tasks.implement has no artifact "
             "'pr_url'");
   EXPECT_EQ(render_error("{{tasks.other.artifacts.pr.number}}"),
-            "template {{ tasks.other.artifacts.pr.number }}: tasks.other has no artifact "
+            "expression {{ tasks.other.artifacts.pr.number }}: tasks.other has no artifact "
             "'pr.number'");
   EXPECT_EQ(render_error("{{ params.branch }}"),
-            "template {{ params.branch }}: params has no key 'branch'");
+            "expression {{ params.branch }}: params has no key 'branch'");
   EXPECT_EQ(render_error("{{ tasks.impl.summary }}"),
-            "template {{ tasks.impl.summary }}: tasks.impl has no summary");
+            "expression {{ tasks.impl.summary }}: tasks.impl has no summary");
   EXPECT_THAT(render_error("{{ task.title }}"), HasSubstr("task.title has no value"));
 }
 

@@ -124,7 +124,7 @@ TEST(Durability, StateFileUsesWalAndForeignKeys) {
   sqlite3_finalize(s);
   sqlite3_prepare_v2(raw, "SELECT version FROM schema_version", -1, &s, nullptr);
   ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(s, 0), 3);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 4);
   sqlite3_finalize(s);
   sqlite3_close(raw);
 }
@@ -141,7 +141,7 @@ TEST(Durability, AVersionOneStateIsMigratedAndKeepsItsGoals) {
   sqlite3_open(state.c_str(), &raw);
   ASSERT_EQ(sqlite3_exec(raw,
                          "DROP TABLE webhook_feeds; ALTER TABLE tasks DROP COLUMN host_ref; "
-                         "UPDATE schema_version SET version = 1",
+                         "DROP TABLE templates; UPDATE schema_version SET version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
@@ -153,9 +153,11 @@ TEST(Durability, AVersionOneStateIsMigratedAndKeepsItsGoals) {
   sqlite3_stmt *s = nullptr;
   sqlite3_prepare_v2(raw, "SELECT version FROM schema_version", -1, &s, nullptr);
   ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(s, 0), 3);
+  EXPECT_EQ(sqlite3_column_int(s, 0), 4);
   sqlite3_finalize(s);
   EXPECT_EQ(sqlite3_prepare_v2(raw, "SELECT repo FROM webhook_feeds", -1, &s, nullptr), SQLITE_OK);
+  sqlite3_finalize(s);
+  EXPECT_EQ(sqlite3_prepare_v2(raw, "SELECT id FROM templates", -1, &s, nullptr), SQLITE_OK);
   sqlite3_finalize(s);
   sqlite3_close(raw);
 }
@@ -173,7 +175,7 @@ TEST(Durability, AVersionTwoStateIsMigratedAndItsRunningJobsTakeAHostRef) {
   sqlite3 *raw = nullptr;
   sqlite3_open(state.c_str(), &raw);
   ASSERT_EQ(sqlite3_exec(raw,
-                         "ALTER TABLE tasks DROP COLUMN host_ref; "
+                         "ALTER TABLE tasks DROP COLUMN host_ref; DROP TABLE templates; "
                          "UPDATE schema_version SET version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);

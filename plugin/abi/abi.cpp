@@ -137,8 +137,10 @@ GK_API int gk_open(const gk_host *host, const char *config_json, gk_plugin **out
     gk::Config config = gk::parse_config(config_json ? std::string_view(config_json) : "");
     // GitHub and the review bot are polled by checkers built from the same configuration.
     auto checkers = gk::make_github_checkers(config);
+    auto finder = gk::make_github_pull_finder(config);
     auto plugin = std::make_unique<gk_plugin>(std::move(config), std::move(hooks));
     for (auto &c : checkers) plugin->engine.add_checker(std::move(c));
+    plugin->engine.set_pull_finder(std::move(finder));
     *out = plugin.release();
   });
 }
@@ -166,6 +168,24 @@ GK_API int gk_instantiate(gk_plugin *p, const char *template_id, const char *par
     require(p, "plugin");
     std::string_view id = text(template_id, "template_id");
     auto result = p->engine.instantiate(id, object_arg(params_json, "params"));
+    if (result_json) *result_json = hand_out(result);
+  });
+}
+
+GK_API int gk_discover(gk_plugin *p, const char *options_json, char **result_json) {
+  if (result_json) *result_json = nullptr;
+  return guard([&] {
+    require(p, "plugin");
+    boost::json::object options = object_arg(options_json, "discover options");
+    int64_t budget = 10'000;
+    if (auto *b = options.if_contains("time_budget_ms")) {
+      if (!b->is_int64() || b->as_int64() < 0 || b->as_int64() > 3'600'000)
+        gk::fail(gk::Errc::invalid,
+                 "discover options: \"time_budget_ms\" must be an integer from 0 to 3600000");
+      budget = b->as_int64();
+      options.erase("time_budget_ms");
+    }
+    boost::json::object result{{"triggers", p->engine.discover(options, budget)}};
     if (result_json) *result_json = hand_out(result);
   });
 }

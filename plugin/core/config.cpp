@@ -44,7 +44,7 @@ Config parse_config(std::string_view json) {
   c.raw = doc.as_object();
   check_keys(c.raw,
              {"state_path", "read_only", "durability", "busy_timeout_ms", "limits", "github",
-              "centaur", "webhook", "signals", "jobs"},
+              "centaur", "webhook", "signals", "jobs", "dry_run"},
              "config");
   const auto &o = c.raw;
   if (const auto *v = o.if_contains("state_path")) {
@@ -55,6 +55,10 @@ Config parse_config(std::string_view json) {
   if (const auto *v = o.if_contains("read_only")) {
     if (!v->is_bool()) fail(Errc::invalid, "config: read_only must be true or false");
     c.read_only = v->as_bool();
+  }
+  if (const auto *v = o.if_contains("dry_run")) {
+    if (!v->is_bool()) fail(Errc::invalid, "config: dry_run must be true or false");
+    c.dry_run = v->as_bool();
   }
   if (const auto *v = o.if_contains("durability")) {
     if (!v->is_string() || (v->as_string() != "normal" && v->as_string() != "full"))

@@ -71,7 +71,8 @@ GoalDef run_ordered(GoalDef def) {
 
 }  // namespace
 
-json::object Engine::add_goal(GoalDef &def, std::string_view source_name) {
+json::object Engine::add_goal(GoalDef &def, std::string_view source_name,
+                              const std::string &trigger_id, const std::string &pull) {
   json::object r;
   r["goal_id"] = def.id;
   auto existing = model_.goal_by_id.find(def.id);
@@ -93,6 +94,8 @@ json::object Engine::add_goal(GoalDef &def, std::string_view source_name) {
   g.id = def.id;
   g.source = std::string(source_name);
   g.def = header_of(def);
+  g.trigger_id = trigger_id;
+  g.pull = pull;
   store_.insert_goal(g, digest, tx_.now);
   auto gi = static_cast<int32_t>(model_.goals.size());
   model_.goal_by_id.emplace(g.id, gi);
@@ -101,6 +104,10 @@ json::object Engine::add_goal(GoalDef &def, std::string_view source_name) {
   tree_.insert_tree(def.root, gi, kNoTask, false);
   auto count = static_cast<int64_t>(model_.goals[gi].by_id.size());
   json::object data{{"source", std::string(source_name)}, {"tasks", count}};
+  if (!trigger_id.empty()) {
+    data["trigger"] = trigger_id;
+    data["pr"] = pull;
+  }
   if (!def.template_id.empty()) {
     data["template"] = def.template_id;
     data["params"] = def.params;
@@ -123,6 +130,10 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
       for (const ParamSpec &p : t.params) names.emplace_back(p.name);
       templates.push_back(json::object{{"template_id", t.id}, {"params", std::move(names)}});
     }
+    store_.put_triggers(source_name, file.triggers);
+    next_discovery_ms_ = 0;
+    json::array triggers;
+    for (const TriggerDef &t : file.triggers) triggers.emplace_back(t.id);
     json::array results;
     std::set<std::string_view> declared;
     for (GoalDef &def : file.goals) {
@@ -137,6 +148,7 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
     }
     return json::object{{"goals", std::move(results)},
                         {"templates", std::move(templates)},
+                        {"triggers", std::move(triggers)},
                         {"instances", std::move(instances)}};
   });
 }
@@ -144,8 +156,11 @@ json::object Engine::load(std::string_view yaml, std::string_view source_name) {
 void Engine::start(std::string_view goal_id, const json::object &options) {
   check_keys(options, {"spec"}, "start options");
   bool spec = opt_bool(options, "spec", "start options").value_or(false);
-  mutate([&] {
-    Goal &g = model_.goals[tree_.find_goal(goal_id)];
+  mutate([&] { start_goal(model_.goals[tree_.find_goal(goal_id)], spec); });
+}
+
+void Engine::start_goal(Goal &g, bool spec) {
+  {
     switch (g.state) {
       case GoalState::running:
       case GoalState::paused:
@@ -172,7 +187,7 @@ void Engine::start(std::string_view goal_id, const json::object &options) {
     tx_.event(g, nullptr, "goal_started", {});
     tree_.enter(g.root);
     tree_.on_goal_status(g);
-  });
+  }
 }
 
 namespace {
@@ -235,7 +250,12 @@ json::object Engine::signal(const json::object &doc) {
 }
 
 json::object Engine::nudge(const GateNudge &n) {
-  return mutate([&] { return gates_.apply_nudge(n); });
+  return mutate([&] {
+    json::object r = gates_.apply_nudge(n);
+    const bool duplicate = r.contains("duplicate") && r.at("duplicate").as_bool();
+    if (n.discovery && !duplicate) r["discovery"] = discovery_due_for(n.repo);
+    return r;
+  });
 }
 
 void Engine::add_checker(std::shared_ptr<GateChecker> checker) {

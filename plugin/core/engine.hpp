@@ -19,6 +19,7 @@
 #include "core/host.hpp"
 #include "core/jobs.hpp"
 #include "core/model.hpp"
+#include "core/pull_finder.hpp"
 #include "core/store.hpp"
 #include "core/tree.hpp"
 #include "core/txn.hpp"
@@ -54,6 +55,12 @@ class Engine {
 
   // Registers a poller for gate types it handles (before the first step).
   void add_checker(std::shared_ptr<GateChecker> checker);
+  // Registers how discovery searches for pull requests (before the first step).
+  void set_pull_finder(std::shared_ptr<PullFinder> finder) { finder_ = std::move(finder); }
+  // Runs the due triggers (all with "force", one with "trigger"); "dry_run" changes nothing.
+  // One object per trigger searched: {"trigger", "requests", "actions": [{"pr", "action",
+  // "goal_id", "reason"}], "error"?} (discovery.cpp).
+  boost::json::array discover(const boost::json::object &options, int64_t budget_ms);
 
  private:
   // One state-changing call: lock, BEGIN IMMEDIATE, catch up with other processes, run `f`,
@@ -67,7 +74,14 @@ class Engine {
   void commit(sql::Transaction &tx);
 
   // Stores a validated goal (or finds it already stored): gk_load's answer for one goal.
-  boost::json::object add_goal(GoalDef &def, std::string_view source_name);
+  boost::json::object add_goal(GoalDef &def, std::string_view source_name,
+                               const std::string &trigger_id = {}, const std::string &pull = {});
+  void start_goal(Goal &g, bool spec);
+  struct DiscoveryCycle;
+  boost::json::object apply_discovery(DiscoveryCycle &c, bool dry_run);
+  void close_goal(Goal &g, const std::string &why);
+  // The triggers whose query can match a pull request of `repo` become due now; their ids.
+  boost::json::array discovery_due_for(const std::string &repo);
   void run_due_timers();                                                 // step.cpp
   void review_plan(Goal &g, bool approve, const std::string &feedback);  // reviews.cpp
   boost::json::object status_json(const Goal &g) const;                  // query.cpp
@@ -81,6 +95,8 @@ class Engine {
   Tree tree_{model_, tx_};
   Jobs jobs_{model_, tx_, tree_, config_, hooks_};
   Gates gates_{model_, tx_, tree_, config_};
+  std::shared_ptr<PullFinder> finder_;
+  int64_t next_discovery_ms_ = 0;  // host time the first trigger is due; 0 = read the triggers
   std::mutex mutex_;
   bool stale_ = true;  // the model must be read from disk before use
 };

@@ -19,10 +19,12 @@ struct GatePoll {
 };
 
 struct GateOutcome {
-  enum class Kind { wait, pass, fail, blocked };
+  // recheck: what the gates before this one approved is no longer what the service holds (a merge
+  // task found the pull request's head moved): they check again, and this gate waits for them.
+  enum class Kind { wait, pass, fail, blocked, recheck };
   Kind kind = Kind::wait;
   boost::json::object artifacts;  // pass/fail: what the agent or a person should see
-  std::string reason;             // blocked: what a person must fix; wait: a transport problem
+  std::string reason;  // blocked: what a person must fix; wait: a transport problem; recheck: why
   int64_t next_poll_ms = 0;       // wait: when to ask again (absolute, host time); 0 = default
   boost::json::object memo;       // kept for the next poll (ETag, head commit, ...)
   // wait: the service moved since the last poll in a way a webhook announces (a new head commit).

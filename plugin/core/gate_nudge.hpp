@@ -17,6 +17,9 @@ struct GateNudge {
   std::vector<int64_t> prs;        // pull requests named by the payload
   std::string sha;                 // head commit named by the payload; "" = none
   bool restart = false;            // new head pushed: resolved parts start over
+  // A pull request opened, reopened, labeled, unlabeled, closed or pushed to: the triggers that
+  // watch its repository search at the next step (the webhook first, the poll reconciles).
+  bool discovery = false;
 };
 
 }  // namespace gk

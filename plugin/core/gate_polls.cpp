@@ -133,6 +133,10 @@ void Gates::apply_polls(const std::vector<DuePoll> &due, const std::vector<GateO
             {{"part", d.path}, {"outcome", o.kind == GateOutcome::Kind::pass ? "pass" : "fail"}});
         resolve_gate_part(i, d.path, o.kind == GateOutcome::Kind::pass, o.artifacts);
         break;
+      case GateOutcome::Kind::recheck:
+        tx_.event(g, &t, "gate_recheck", {{"part", d.path}, {"reason", o.reason}});
+        recheck_before(i, o.reason);
+        break;
       case GateOutcome::Kind::blocked:
         t.reason = o.reason;
         tx_.event(g, &t, "gate_blocked", {{"part", d.path}, {"reason", o.reason}});

@@ -4,6 +4,7 @@
 #include "core/gates.hpp"
 
 #include "core/error.hpp"
+#include "core/failure_text.hpp"
 #include "core/model_lookup.hpp"
 
 namespace gk {
@@ -63,6 +64,8 @@ void Gates::activate_gate(TaskIndex i) {
   t.gate() = GateRuntime{};
   t.gate().active = true;
   t.gate().config = config.as_object();
+  if (t.def->wait_for.contains("type") && t.def->wait_for.at("type") == "gh_merge")
+    t.gate().config["approved"] = approved_heads(i);
   t.gate().activated_ms = tx_.now;
   if (int64_t timeout = gate_timeout_s(t.gate().config); timeout > 0) {
     t.gate().deadline_ms = tx_.now + timeout * 1000;
@@ -118,9 +121,7 @@ void Gates::gate_failed(TaskIndex i, const json::object &artifacts) {
     std::string type = t.def->wait_for.contains("type")
                            ? std::string(t.def->wait_for.at("type").as_string())
                            : std::string("gate");
-    std::string text = "The gate '" + t.id + "' (" + type + ") failed (retry " +
-                       std::to_string(t.retries_used) + " of " +
-                       std::to_string(t.def->max_retries) + "): " + json::serialize(artifacts);
+    std::string text = failure_text(t.id, type, t.retries_used, t.def->max_retries, artifacts);
     tx_.event(g, &t, "gate_retry", {{"retry", t.retries_used}, {"artifacts", artifacts}});
     TaskIndex agent = tree_.closest_preceding_agent(i);
     if (agent != kNoTask) {

@@ -59,6 +59,10 @@ class Gates {
                          const boost::json::value &artifacts);
   void gate_passed(TaskIndex i, const boost::json::object &artifacts);
   void gate_failed(TaskIndex i, const boost::json::object &artifacts);
+  // Merge tasks (gate_merge.cpp): the head commits the gates before task i passed on, and sending
+  // those gates back to check a new head.
+  boost::json::array approved_heads(TaskIndex i) const;
+  void recheck_before(TaskIndex i, const std::string &why);
   void schedule_polls(TaskIndex i);
   GateChecker *checker_for(std::string_view type) const;
   // Webhook feeds (gate_feeds.cpp): when a waiting part is polled next, and what a move that no

@@ -162,6 +162,22 @@ Loader::Result Loader::file(const Node &doc, const ImportReader *read_import, bo
       out.templates.push_back(std::move(t));
     }
   }
+  if (f[fTriggers].set) {
+    Path tp{&root, "triggers"};
+    const Node &list = f[fTriggers].value();
+    if (!list.is_list())
+      fail(f[fTriggers].mark(), tp, "expected a list of triggers, found " + found(list));
+    std::unordered_map<std::string, Mark> ids;
+    long i = 0;
+    for (const Node &item : list.items) {
+      Path ip{&tp, {}, i++};
+      out.triggers.push_back(trigger(item, ip, out.templates));
+      auto [at, fresh] = ids.try_emplace(out.triggers.back().id, item.mark);
+      if (!fresh)
+        fail(item.mark, ip,
+             "duplicate trigger id " + quoted(out.triggers.back().id) + where_line(at->second));
+    }
+  }
   if (!f[fGoals].set && !imported && out.templates.empty())
     fail(doc.mark, root, "missing key 'goals': expected a list of goals (or templates)");
   if (!f[fGoals].set) return out;
@@ -255,7 +271,7 @@ GoalFile read_goal_file(std::string_view yaml, std::string_view source_name,
   Loader loader(source_name, true);
   Node doc = parse_document(loader, yaml);
   Loader::Result r = loader.file(doc, &read_import, false);
-  return GoalFile{std::move(r.goals), std::move(r.templates)};
+  return GoalFile{std::move(r.goals), std::move(r.templates), std::move(r.triggers)};
 }
 
 std::vector<GoalDef> parse_goal_file(std::string_view yaml, std::string_view source_name) {

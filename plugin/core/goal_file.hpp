@@ -10,12 +10,14 @@
 
 #include "core/goal_def.hpp"
 #include "core/goal_template.hpp"
+#include "core/trigger.hpp"
 
 namespace gk {
 
 struct GoalFile {
   std::vector<GoalDef> goals;           // the file's goals, those made from templates included
   std::vector<GoalTemplate> templates;  // declared in the file or in the files it imports
+  std::vector<TriggerDef> triggers;
 };
 // Gives the text of a file that `imports` names (the path as written, relative to the importing
 // file) or throws gk::Error saying why it cannot be read.

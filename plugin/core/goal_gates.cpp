@@ -65,6 +65,37 @@ json::object Loader::gate(const Node &n, const Mark &m, const Path &p,
   return out;
 }
 
+json::object Loader::merge_gate(const Node &n, const Mark &m, const Path &p,
+                                std::vector<Site> &sites) const {
+  if (!n.is_map())
+    fail(m, p,
+         "expected a map such as {repo: owner/name, pr: 12, method: squash}, found " + found(n));
+  static constexpr std::array<std::string_view, 6> kKeys = {
+      "repo", "pr", "method", "update_branch", "delete_branch", "timeout"};
+  static constexpr std::array<std::string_view, 3> kMethods = {"merge", "squash", "rebase"};
+  auto f = read_map(n, kKeys, p, "merge");
+  json::object out{{"type", "gh_merge"}};
+  if (!f[0].set) fail(n.mark, p, "a merge needs repo (owner/name)");
+  if (!f[1].set) fail(n.mark, p, "a merge needs pr (the pull request number)");
+  for (int k : {0, 1, 5})
+    if (f[k].set) gate_value(f[k], p, out, sites);
+  // Each may be an expression (a template's param); the checker then checks the value.
+  auto expression = [&](const Field &field, const char *name) {
+    if (!field.set || kind_of(field.value()) != Kind::string || !has_template(field.value().text))
+      return false;
+    templates(field.value().text, field.mark(), Path{&p, name}, sites);
+    out.emplace(name, field.value().text);
+    return true;
+  };
+  if (!expression(f[2], "method"))
+    out.emplace("method", f[2].set ? one_of(f[2], p, kMethods) : "merge");
+  if (!expression(f[3], "update_branch"))
+    out.emplace("update_branch", f[3].set && boolean(f[3], p));
+  if (!expression(f[4], "delete_branch"))
+    out.emplace("delete_branch", f[4].set && boolean(f[4], p));
+  return out;
+}
+
 void Loader::gate_value(const Field &f, const Path &p, json::object &out,
                         std::vector<Site> &sites) const {
   std::string_view name = f.name();

@@ -23,6 +23,7 @@
 #include "core/goal_template.hpp"
 #include "core/template.hpp"
 #include "core/template_rules.hpp"
+#include "core/trigger.hpp"
 #include "core/yaml_tree.hpp"
 
 namespace gk::loader {
@@ -33,9 +34,14 @@ namespace json = boost::json;
 // Key lists. The enums index the arrays; a map's fields are read into an array in this order.
 
 // clang-format off
-enum FileKey { fVersion, fDefaults, fGoals, fTemplates, fImports, kFileKeyCount };
-constexpr std::array<std::string_view, kFileKeyCount> kFileKeys = {"version", "defaults", "goals",
-                                                                   "templates", "imports"};
+enum FileKey { fVersion, fDefaults, fGoals, fTemplates, fImports, fTriggers, kFileKeyCount };
+constexpr std::array<std::string_view, kFileKeyCount> kFileKeys = {
+    "version", "defaults", "goals", "templates", "imports", "triggers"};
+enum TriggerKey { trId, trDiscover, kTriggerKeyCount };
+constexpr std::array<std::string_view, kTriggerKeyCount> kTriggerKeys = {"id", "discover"};
+enum DiscoverKey { dsQuery, dsTemplate, dsParams, dsEvery, dsMaxGoals, kDiscoverKeyCount };
+constexpr std::array<std::string_view, kDiscoverKeyCount> kDiscoverKeys = {
+    "query", "template", "params", "every", "max_goals"};
 // An imported file holds templates only (and the defaults they use).
 constexpr std::array<std::string_view, 3> kImportKeys = {"version", "defaults", "templates"};
 
@@ -55,10 +61,11 @@ constexpr std::array<std::string_view, kGoalKeyCount> kGoalKeys = {
 
 enum TaskKey { tId, tTitle, tDescription, tPrompt, tRun, tEnv, tStage, tSessionPolicy, tParallel,
                tNeeds, tPriority, tMaxRetries, tTimeout, tRequiresApproval, tWaitFor, tTasks,
-               kTaskKeyCount };
+               tMerge, kTaskKeyCount };
 constexpr std::array<std::string_view, kTaskKeyCount> kTaskKeys = {
     "id", "title", "description", "prompt", "run", "env", "stage", "session_policy", "parallel",
-    "needs", "priority", "max_retries", "timeout", "requires_approval", "wait_for", "tasks"};
+    "needs", "priority", "max_retries", "timeout", "requires_approval", "wait_for", "tasks",
+    "merge"};
 
 // Any task key that makes sense for every task, plus the goal's max_parallel.
 enum DefaultsKey { dTitle, dDescription, dPrompt, dRun, dEnv, dSessionPolicy, dParallel, dPriority,
@@ -266,6 +273,10 @@ class Loader {
            std::vector<Site> &sites) const;
   json::value to_json_value(const Node &n, const Mark &m, const Path &p) const;
   json::object gate(const Node &n, const Mark &m, const Path &p, std::vector<Site> &sites) const;
+  // `merge: {repo, pr, method, update_branch, delete_branch, timeout}`: the gate gh_merge, which
+  // the plugin performs itself.
+  json::object merge_gate(const Node &n, const Mark &m, const Path &p,
+                          std::vector<Site> &sites) const;
   void gate_value(const Field &f, const Path &p, json::object &out, std::vector<Site> &sites) const;
   static bool valid_repo(std::string_view s);
   std::vector<TaskDef> task_list(const Node &list, const Mark &m, const Path &lp, const TaskDef &up,
@@ -298,6 +309,7 @@ class Loader {
   struct Result {
     std::vector<GoalDef> goals;
     std::vector<GoalTemplate> templates;  // the file's own and the imported ones
+    std::vector<TriggerDef> triggers;
   };
   using ImportReader = std::function<std::string(const std::string &path)>;
   Result file(const Node &doc, const ImportReader *read_import, bool imported);
@@ -311,6 +323,8 @@ class Loader {
   GoalDef goal_from_template(const Node &n, const Path &p,
                              const std::vector<GoalTemplate> &known) const;
   // The imported templates, each with the file it came from.
+  // `triggers:` entries (goal_triggers.cpp), checked against the file's templates.
+  TriggerDef trigger(const Node &n, const Path &p, const std::vector<GoalTemplate> &known) const;
   std::vector<std::pair<GoalTemplate, std::string>> imports(const Field &f, const Path &root,
                                                             const ImportReader &read_import) const;
 

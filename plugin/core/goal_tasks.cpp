@@ -79,6 +79,15 @@ TaskDef Loader::task(const Node &n, const Path &p, const TaskDef &up, GoalScope 
   if (f[tWaitFor].set) {
     t.wait_for = gate(f[tWaitFor].value(), f[tWaitFor].mark(), Path{&p, "wait_for"}, scope.sites);
   }
+  if (f[tMerge].set) {
+    for (TaskKey other : {tWaitFor, tTasks, tRun, tStage, tRequiresApproval, tTimeout}) {
+      if (f[other].set)
+        fail(f[other].key().mark, Path{&p, f[other].name()},
+             "a merge task cannot have " + std::string(f[other].name()) +
+                 " (the plugin merges; a timeout goes inside merge)");
+    }
+    t.wait_for = merge_gate(f[tMerge].value(), f[tMerge].mark(), Path{&p, "merge"}, scope.sites);
+  }
   // The templates written on this task so far are its own; its children's follow.
   for (std::size_t k = first_site; k < scope.sites.size(); ++k) scope.sites[k].owner = t.id;
   std::optional<Stage> stage;
@@ -100,7 +109,7 @@ TaskDef Loader::task(const Node &n, const Path &p, const TaskDef &up, GoalScope 
     t.tasks = task_list(f[tTasks].value(), f[tTasks].mark(), Path{&p, "tasks"}, t, scope);
     return t;
   }
-  if (f[tWaitFor].set) {
+  if (f[tWaitFor].set || f[tMerge].set) {
     if (stage && *stage != Stage::wait_for_signal) {
       fail(f[tStage], p,
            std::string("stage ") + to_string(*stage) +

@@ -1,5 +1,6 @@
 #include "core/goal_template.hpp"
 
+#include <algorithm>
 #include <regex>
 
 #include "core/error.hpp"
@@ -212,9 +213,14 @@ json::object resolve_params(const GoalTemplate &t, const json::object &given) {
 }
 
 std::string instance_goal_id(const GoalTemplate &t, const json::object &params) {
+  // The required params identify the goal; optional ones tune it. A param added later with a
+  // default must not rename the goals made before, or one pull request would get two goals.
+  const bool any_required = std::any_of(t.params.begin(), t.params.end(),
+                                        [](const ParamSpec &p) { return p.required; });
   std::string readable = t.id;
   json::array fingerprint;
   for (const ParamSpec &p : t.params) {
+    if (any_required && !p.required) continue;
     const json::value *v = params.if_contains(p.name);
     if (!v) {
       fingerprint.emplace_back(nullptr);

@@ -50,11 +50,14 @@ boost::json::object resolve_params(const GoalTemplate &t, const boost::json::obj
 // what is wrong ("expected an integer, found 'abc'").
 std::string param_problem(const ParamSpec &spec, boost::json::value &value);
 
-// The id of the goal made from template `template_id` with the (resolved) params: the template
-// id, then each param in declaration order as a readable slug (an "owner/name" string gives its
-// name, a number its digits; booleans and empty values are left out), then 6 hex digits of a
-// hash of every value (an "owner/name" lower-cased, as GitHub compares them), e.g.
-// "shepherd-shop-11-3f9a2c". Always a valid id within kMaxIdLength: long slugs are cut.
+// The id of the goal made from template `template_id` with the (resolved) params. The params that
+// identify a goal are the required ones (all of them when none is required): optional params tune
+// a goal, and a param a template gains later must not rename the goals made before. The id is the
+// template id, then each identifying param in declaration order as a readable slug (an
+// "owner/name" string gives its name, a number its digits; booleans and empty values are left
+// out), then 6 hex digits of a hash of their values (an "owner/name" lower-cased, as GitHub
+// compares them), e.g. "shepherd-shop-11-3f9a2c". Always a valid id within kMaxIdLength: long
+// slugs are cut.
 std::string instance_goal_id(const GoalTemplate &t, const boost::json::object &params);
 
 // The goal-file text (JSON, which is YAML) of the goal made from the template: its defaults,

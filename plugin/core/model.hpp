@@ -102,6 +102,12 @@ struct Goal {
   GoalState state = GoalState::loaded;
   SpecPhase spec = SpecPhase::none;
   bool finish_announced = false;
+  // Discovery (trigger.hpp): the trigger that made the goal and its pull request ("acme/shop#11");
+  // whether discovery paused it (the pull request stopped matching); why discovery ended it
+  // ("pull request closed"): a goal finished with status "closed".
+  std::string trigger_id, pull;
+  bool discovery_paused = false;
+  std::string closed;
 
   // Derived.
   bool dirty = false;               // changed in the current call, to be written
@@ -116,6 +122,12 @@ struct Goal {
   std::set<TaskIndex> announce;        // await_review still to hand out
   std::unordered_map<std::string, TaskIndex> by_id;
 };
+
+// A goal's status as hosts see it: its root task's, or "closed" when discovery ended it (its pull
+// request was closed or merged outside goalkeeper).
+inline const char *goal_status(const Goal &g, Status root) {
+  return g.closed.empty() ? to_string(root) : "closed";
+}
 
 enum class TimerKind : uint8_t { backoff, lease, gate_deadline };
 struct Timer {

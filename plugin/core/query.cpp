@@ -63,11 +63,17 @@ json::object Engine::status_json(const Goal &g) const {
                  {"title", g.def.title.empty() ? g.id : g.def.title},
                  {"source", g.source},
                  {"state", to_string(g.state)},
-                 {"status", to_string(root.status)},
+                 {"status", goal_status(g, root.status)},
                  {"progress", {{"done", g.leaves_finished}, {"total", g.leaves}}},
                  {"active", std::move(active)},
                  {"pending_review", std::move(review)},
                  {"blocked", std::move(blocked)}};
+  if (!g.closed.empty()) o["reason"] = g.closed;
+  if (!g.pull.empty()) {
+    o["pr"] = g.pull;
+    o["trigger"] = g.trigger_id;
+  }
+  if (g.discovery_paused) o["paused_by"] = "discovery";
   if (g.spec != SpecPhase::none)
     o["spec"] = g.spec == SpecPhase::decomposing ? "decomposing" : "awaiting_approval";
   return o;
@@ -164,7 +170,7 @@ json::object Engine::query(const json::object &q) {
     const Goal &g = model_.goals[tree_.find_goal(*goal_id)];
     return {{"goal_id", g.id},
             {"state", to_string(g.state)},
-            {"status", to_string(model_.tasks[g.root].status)},
+            {"status", goal_status(g, model_.tasks[g.root].status)},
             {"tree", task_json(g.root, true)}};
   }
   if (what == "task") {

@@ -2,6 +2,7 @@
 // work, then hand the host every decision that is now durable. Nothing here scans all tasks:
 // the work is proportional to what is due, ready or running.
 #include <algorithm>
+#include <chrono>
 #include <climits>
 
 #include "core/engine.hpp"
@@ -43,6 +44,24 @@ json::object Engine::step(const json::object &input) {
     fail(Errc::invalid,
          "step input: \"time_budget_ms\" is out of range (from 0 to 3600000), found " +
              std::to_string(budget));
+  // Discovery first: a goal it makes can dispatch in this very step. It shares the budget.
+  json::array discovered;
+  if (finder_) {
+    int64_t now;
+    {
+      std::lock_guard lock(mutex_);
+      now = clock();
+      if (store_.changed_by_others()) stale_ = true;
+      if (stale_) next_discovery_ms_ = 0;
+    }
+    if (now >= next_discovery_ms_) {
+      const auto began = std::chrono::steady_clock::now();
+      discovered = discover({}, budget);
+      budget = std::max<int64_t>(0, budget - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::steady_clock::now() - began)
+                                                 .count());
+    }
+  }
   // Gate polls: decided and applied in transactions, performed between them.
   std::vector<Gates::DuePoll> due;
   std::vector<GateOutcome> outcomes;
@@ -57,7 +76,7 @@ json::object Engine::step(const json::object &input) {
     }
     outcomes = gates_.run_polls(due, polls, now, budget);
   }
-  return mutate([&] {
+  json::object out = mutate([&] {
     gates_.apply_polls(due, outcomes);
     int32_t only_goal = only ? tree_.find_goal(*only) : -1;
     jobs_.check_alive_jobs();
@@ -114,14 +133,16 @@ json::object Engine::step(const json::object &input) {
       g.announce.clear();
       const Task &root = model_.tasks[g.root];
       if (g.state == GoalState::finished) {
-        actions.push_back(
-            {{"type", "goal_finished"}, {"goal_id", g.id}, {"status", to_string(root.status)}});
+        actions.push_back({{"type", "goal_finished"},
+                           {"goal_id", g.id},
+                           {"status", goal_status(g, root.status)}});
+        if (!g.closed.empty()) actions.back().as_object()["reason"] = g.closed;
         g.finish_announced = true;
         tx_.dirty(g);
       }
       goals.push_back({{"goal_id", g.id},
                        {"state", to_string(g.state)},
-                       {"status", to_string(root.status)},
+                       {"status", goal_status(g, root.status)},
                        {"progress", {{"done", g.leaves_finished}, {"total", g.leaves}}}});
     }
     int64_t next = config_.idle_step_ms;
@@ -129,9 +150,13 @@ json::object Engine::step(const json::object &input) {
       next = std::min(next, std::max<int64_t>(0, model_.timers.top().due_ms - tx_.now));
     if (int64_t poll = gates_.next_poll_ms(); poll > 0)
       next = std::min(next, std::max<int64_t>(0, poll - tx_.now));
+    if (finder_ && next_discovery_ms_ < INT64_MAX)
+      next = std::min(next, std::max<int64_t>(0, next_discovery_ms_ - tx_.now));
     return json::object{
         {"actions", std::move(actions)}, {"next_step_ms", next}, {"goals", std::move(goals)}};
   });
+  if (!discovered.empty()) out["discovered"] = std::move(discovered);
+  return out;
 }
 
 }  // namespace gk

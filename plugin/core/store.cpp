@@ -89,7 +89,8 @@ CREATE TABLE webhook_feeds(
     R"sql(
 ALTER TABLE tasks ADD COLUMN host_ref TEXT NOT NULL DEFAULT '';
 )sql",
-    // Version 4: goal templates, the recipes of gk_instantiate and discovery.
+    // Version 4: goal templates (the recipes of gk_instantiate and discovery), triggers, and
+    // what discovery knows of the goals it made.
     R"sql(
 CREATE TABLE templates(
   id TEXT PRIMARY KEY,
@@ -97,6 +98,17 @@ CREATE TABLE templates(
   source TEXT NOT NULL,
   loaded_ms INTEGER NOT NULL
 );
+CREATE TABLE triggers(
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  next_ms INTEGER NOT NULL DEFAULT 0,        -- host time the next discovery is due
+  last_cycle_ms INTEGER NOT NULL DEFAULT 0   -- host time the last complete search began
+);
+ALTER TABLE goals ADD COLUMN trigger_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE goals ADD COLUMN pull TEXT NOT NULL DEFAULT '';        -- 'acme/shop#11'
+ALTER TABLE goals ADD COLUMN discovery_paused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE goals ADD COLUMN closed TEXT NOT NULL DEFAULT '';      -- why discovery ended it
 )sql",
 };
 
@@ -167,7 +179,9 @@ void Store::open(const std::string &path, bool durability_full, int busy_timeout
   insert_task_ = db_.prepare(
       "INSERT INTO tasks(goal_id, task_id, parent, position, def, dynamic) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-  update_goal_ = db_.prepare("UPDATE goals SET state=?2, spec=?3, finish_announced=?4 WHERE id=?1");
+  update_goal_ = db_.prepare(
+      "UPDATE goals SET state=?2, spec=?3, finish_announced=?4, discovery_paused=?5, closed=?6 "
+      "WHERE id=?1");
   insert_event_ = db_.prepare(
       "INSERT INTO events(ts_ms, goal_id, task_id, kind, data) VALUES(?1, ?2, ?3, ?4, ?5)");
   changed_by_others();
@@ -219,8 +233,8 @@ bool Store::changed_by_others() {
 Model Store::read_all() {
   Model m;
   auto gq = db_.prepare(
-      "SELECT id, header, source, state, spec, finish_announced FROM goals ORDER BY created_ms, "
-      "rowid");
+      "SELECT id, header, source, state, spec, finish_announced, trigger_id, pull, "
+      "discovery_paused, closed FROM goals ORDER BY created_ms, rowid");
   while (gq.step()) {
     Goal g;
     g.id = gq.text(0);
@@ -229,6 +243,10 @@ Model Store::read_all() {
     g.state = goal_state_from_string(gq.text(3));
     g.spec = static_cast<SpecPhase>(gq.int64(4));
     g.finish_announced = gq.int64(5) != 0;
+    g.trigger_id = gq.text(6);
+    g.pull = gq.text(7);
+    g.discovery_paused = gq.int64(8) != 0;
+    g.closed = gq.text(9);
     m.goal_by_id.emplace(g.id, static_cast<int32_t>(m.goals.size()));
     m.goals.push_back(std::move(g));
   }
@@ -291,7 +309,7 @@ Model Store::read_all() {
 void Store::insert_goal(const Goal &g, const std::string &digest, int64_t now_ms) {
   db_.prepare(
          "INSERT INTO goals(id, definition, header, source, state, spec, finish_announced, "
-         "created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+         "created_ms, trigger_id, pull) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
       .bind(1, g.id)
       .bind(2, digest)
       .bind(3, boost::json::serialize(to_json(g.def)))
@@ -300,6 +318,8 @@ void Store::insert_goal(const Goal &g, const std::string &digest, int64_t now_ms
       .bind(6, static_cast<int>(g.spec))
       .bind(7, g.finish_announced ? 1 : 0)
       .bind(8, now_ms)
+      .bind(9, g.trigger_id)
+      .bind(10, g.pull)
       .run();
 }
 
@@ -319,6 +339,56 @@ bool Store::put_template(const GoalTemplate &t, int64_t now_ms) {
       .bind(4, now_ms)
       .run();
   return true;
+}
+
+void Store::put_triggers(std::string_view source, const std::vector<TriggerDef> &triggers) {
+  for (const TriggerDef &t : triggers) {
+    auto q = db_.prepare("SELECT source, definition FROM triggers WHERE id=?1");
+    q.bind(1, t.id);
+    const std::string text = boost::json::serialize(to_json(t));
+    if (q.step()) {
+      if (q.text(0) != source)
+        fail(Errc::conflict, "trigger '" + t.id + "' belongs to " + std::string(q.text(0)) +
+                                 ": trigger ids are unique within the state");
+      if (q.text(1) == text) continue;
+    }
+    q.reset();
+    // A changed trigger searches at the next step.
+    db_.prepare(
+           "INSERT INTO triggers(id, source, definition, next_ms) VALUES(?1, ?2, ?3, 0) "
+           "ON CONFLICT(id) DO UPDATE SET definition=excluded.definition, next_ms=0")
+        .bind(1, t.id)
+        .bind(2, source)
+        .bind(3, text)
+        .run();
+  }
+  // Triggers the file no longer declares stop; the goals they made stay.
+  std::string keep = "[";
+  for (const TriggerDef &t : triggers)
+    keep += (keep.size() > 1 ? "," : "") + boost::json::serialize(boost::json::value(t.id));
+  keep += "]";
+  db_.prepare(
+         "DELETE FROM triggers WHERE source=?1 AND id NOT IN (SELECT value FROM json_each(?2))")
+      .bind(1, source)
+      .bind(2, keep)
+      .run();
+}
+
+std::vector<Store::TriggerRow> Store::read_triggers() {
+  std::vector<TriggerRow> out;
+  auto q = db_.prepare("SELECT definition, next_ms, last_cycle_ms FROM triggers ORDER BY id");
+  while (q.step()) {
+    out.push_back(TriggerRow{trigger_from_json(parse_object(q.text(0))), q.int64(1), q.int64(2)});
+  }
+  return out;
+}
+
+void Store::set_trigger_schedule(std::string_view id, int64_t next_ms, int64_t last_cycle_ms) {
+  db_.prepare("UPDATE triggers SET next_ms=?2, last_cycle_ms=?3 WHERE id=?1")
+      .bind(1, id)
+      .bind(2, next_ms)
+      .bind(3, last_cycle_ms)
+      .run();
 }
 
 std::optional<GoalTemplate> Store::get_template(std::string_view id) {
@@ -341,6 +411,8 @@ void Store::update_goal(const Goal &g) {
       .bind(2, to_string(g.state))
       .bind(3, static_cast<int>(g.spec))
       .bind(4, g.finish_announced ? 1 : 0)
+      .bind(5, g.discovery_paused ? 1 : 0)
+      .bind(6, g.closed)
       .run();
 }
 

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
 #include "core/goal_template.hpp"
+#include "core/trigger.hpp"
 #include "core/model.hpp"
 #include "core/sqlite.hpp"
 
@@ -52,6 +54,17 @@ class Store {
   // Templates (schema 4): stored as loaded; true when this one was new or differed.
   bool put_template(const GoalTemplate &t, int64_t now_ms);
   std::optional<GoalTemplate> get_template(std::string_view id);
+
+  // Triggers (schema 4): those of `source` become `triggers` (the others of that file are
+  // deleted); a trigger id another file holds is Errc::conflict. A changed trigger is due now.
+  void put_triggers(std::string_view source, const std::vector<TriggerDef> &triggers);
+  struct TriggerRow {
+    TriggerDef def;
+    int64_t next_ms = 0;
+    int64_t last_cycle_ms = 0;
+  };
+  std::vector<TriggerRow> read_triggers();
+  void set_trigger_schedule(std::string_view id, int64_t next_ms, int64_t last_cycle_ms);
 
   static constexpr int kSchemaVersion = 4;
 

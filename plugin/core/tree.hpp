@@ -26,9 +26,10 @@ class Tree {
   bool ready_in_parent(TaskIndex i) const;
   void queue_ready(TaskIndex i);
   void unqueue(TaskIndex i);
-  enum class Context { failure, feedback };
+  enum class Context { failure, feedback, recheck };
   // A failed gate or a rejected review sends the work back to `agent`: it and every sibling up to
-  // `upto` run again, in order, with `text` in the agent's prompt.
+  // `upto` run again, in order, with `text` in the agent's prompt. recheck: the gates from `agent`
+  // (then the first of them) to `upto` check again, and no prompt changes.
   void reset_range_for_rerun(TaskIndex agent, TaskIndex upto, Context kind, std::string_view text);
   // Finishes the goal (and cancels its jobs) when its root's status is terminal.
   void on_goal_status(Goal &g);

@@ -164,14 +164,15 @@ void Tree::reset_range_for_rerun(TaskIndex agent, TaskIndex upto, Context kind,
     if (t.job != JobState::none) release_slot(k);
     t.review_announced = false;
     m_.goals[t.goal].announce.erase(k);
-    set_status(
-        k, Status::pending,
-        kind == Context::failure ? "re-run after a failure" : "re-run after review feedback");
+    set_status(k, Status::pending,
+               kind == Context::failure    ? "re-run after a failure"
+               : kind == Context::feedback ? "re-run after review feedback"
+                                           : std::string_view(text));
   }
   for (TaskIndex k : subtree) m_.tasks[k].entered = false;
   for (TaskIndex k : subtree) {
     Task &t = m_.tasks[k];
-    if (!t.is_leaf() || t.def->stage != Stage::agent_work) continue;
+    if (!t.is_leaf() || t.def->stage != Stage::agent_work || kind == Context::recheck) continue;
     if (kind == Context::failure)
       t.failure = std::string(text);
     else

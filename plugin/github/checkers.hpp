@@ -8,6 +8,7 @@
 
 #include "core/config.hpp"
 #include "core/gate_checker.hpp"
+#include "core/pull_finder.hpp"
 
 namespace gk {
 
@@ -15,5 +16,8 @@ namespace gk {
 // Needs no token: without one, gates poll GitHub's REST API unauthenticated (public
 // repositories, 60 requests an hour) and say so when GitHub answers 401/403/404.
 std::vector<std::shared_ptr<GateChecker>> make_github_checkers(const Config &config);
+
+// Discovery's search for pull requests (Engine::set_pull_finder), over GitHub's search API.
+std::shared_ptr<PullFinder> make_github_pull_finder(const Config &config);
 
 }  // namespace gk

@@ -1,5 +1,6 @@
 #include "github/ci_state.hpp"
 
+#include "core/failure_text.hpp"
 #include "core/fnv1a.hpp"
 
 #include <algorithm>
@@ -83,31 +84,50 @@ Verdict evaluate_ci(const CiSnapshot &snapshot, const std::vector<std::string> &
   }
 
   json::array failed_checks, failed_statuses;
+  int64_t checks_omitted = 0, statuses_omitted = 0;
   bool running = false;
   for (const auto &r : runs) {
     if (r.status != "completed") {
       running = true;
     } else if (is_failure_conclusion(r.conclusion)) {
+      if (failed_checks.size() == kFailureMaxChecks) {
+        ++checks_omitted;
+        continue;
+      }
       failed_checks.push_back(
-          json::object{{"name", r.name}, {"conclusion", r.conclusion}, {"url", r.url}});
+          json::object{{"name", r.name},
+                       {"conclusion", r.conclusion},
+                       {"url", r.url},
+                       {"title", prompt_text(r.title, kFailureMaxLineBytes)},
+                       {"summary", prompt_text(r.summary, kFailureMaxSummaryBytes)}});
     } else if (!is_good_conclusion(r.conclusion)) {
       running = true;  // completed without a known conclusion: not a verdict yet
     }
   }
-  for (const auto &s : statuses)
-    if (s.state == "failure" || s.state == "error")
-      failed_statuses.push_back(
-          json::object{{"context", s.context}, {"state", s.state}, {"url", s.url}});
+  for (const auto &s : statuses) {
+    if (s.state != "failure" && s.state != "error") continue;
+    if (failed_statuses.size() == kFailureMaxChecks) {
+      ++statuses_omitted;
+      continue;
+    }
+    failed_statuses.push_back(
+        json::object{{"context", s.context},
+                     {"state", s.state},
+                     {"url", s.url},
+                     {"description", prompt_text(s.description, kFailureMaxLineBytes)}});
+  }
   if (combined == "failure" || combined == "error") {
     if (failed_statuses.empty())  // REST said failure but the page we read showed none
-      failed_statuses.push_back(
-          json::object{{"context", "(combined status)"}, {"state", combined}, {"url", ""}});
+      failed_statuses.push_back(json::object{
+          {"context", "(combined status)"}, {"state", combined}, {"url", ""}, {"description", ""}});
   }
   if (!failed_checks.empty() || !failed_statuses.empty()) {
     v.kind = Verdict::Kind::fail;
     v.artifacts = {{"head_sha", snapshot.head_sha},
                    {"failed_checks", std::move(failed_checks)},
                    {"failed_statuses", std::move(failed_statuses)}};
+    if (checks_omitted > 0) v.artifacts["failed_checks_omitted"] = checks_omitted;
+    if (statuses_omitted > 0) v.artifacts["failed_statuses_omitted"] = statuses_omitted;
     return v;
   }
   if (running || (runs.empty() && statuses.empty()) || combined == "pending" ||

@@ -18,12 +18,15 @@ struct CheckRunInfo {
   std::string url;
   int64_t id = 0;          // REST id (0 when unknown)
   std::string started_at;  // ISO 8601 ("" when unknown)
+  std::string title;       // output.title ("" when none)
+  std::string summary;     // output.summary (Markdown, "" when none)
 };
 
 struct StatusInfo {
   std::string context;
   std::string state;  // lower case: success, failure, error, pending (GraphQL also: expected)
   std::string url;
+  std::string description;  // "" when none
 };
 
 struct CiSnapshot {
@@ -38,7 +41,11 @@ struct CiSnapshot {
 std::vector<CheckRunInfo> latest_runs(const std::vector<CheckRunInfo> &runs);
 
 // pass / fail / wait by docs/design.md; `required` (the gate's `checks:`) limits the gate to those
-// names (check runs or status contexts); a required name that has not appeared waits.
+// names (check runs or status contexts); a required name that has not appeared waits. A failure's
+// artifacts: head_sha, failed_checks [{name, conclusion, url, title, summary}] and
+// failed_statuses [{context, state, url, description}], at most kFailureMaxChecks of each
+// (failed_checks_omitted / failed_statuses_omitted: how many more), their texts cleaned and cut
+// by prompt_text (core/failure_text.hpp).
 Verdict evaluate_ci(const CiSnapshot &snapshot, const std::vector<std::string> &required);
 
 // A short stable digest of everything that decides the verdict (to notice "nothing changed").

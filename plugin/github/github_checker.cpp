@@ -1,6 +1,7 @@
-// One poll of GitHub: the GraphQL phase, the REST phase for what GraphQL could not serve, and the
-// outcome of each gate. Longer than most of our files (about 570 lines) because the phases share
-// one list of work and one deadline, and a gate's outcome depends on what both phases found; the
+// One poll of GitHub: the GraphQL phase, the REST phase for what GraphQL could not serve, the
+// outcome of each gate, and for a gh_review gate that failed (changes requested) its line comments.
+// Longer than most of our files (about 630 lines) because the phases share one list of work and
+// one deadline, and a gate's outcome depends on what both phases found; the
 // transport (net/), the GraphQL and REST readers (graphql, rest) and settings have their own files.
 #include "github/github_checker.hpp"
 
@@ -37,6 +38,7 @@ struct Work {
   bool graphql_complete = false;
   std::unique_ptr<CiRestJob> ci_job;
   std::unique_ptr<ReviewRestJob> review_job;
+  std::unique_ptr<ReviewCommentsRestJob> comments_job;  // after a changes-requested failure
 };
 
 int64_t memo_int(const json::object &memo, const char *key) {
@@ -67,6 +69,24 @@ std::string retry_text(int64_t ms) {
   std::string whole = std::to_string(ms / 1000);
   if (ms >= 10'000 || ms % 1000 < 100) return whole + " s";
   return whole + "." + std::to_string(ms % 1000 / 100) + " s";
+}
+
+// What GitHub relays from people and tools (check output, descriptions, review bodies, line
+// comments) is cut to a bound before poll() redacts what it hands back: redact it first, so that
+// no token is cut in half and missed.
+void redact_texts(CiSnapshot &s, const std::string &token) {
+  if (token.empty()) return;
+  for (auto &r : s.runs) {
+    r.title = redact(r.title, token);
+    r.summary = redact(r.summary, token);
+  }
+  for (auto &st : s.statuses) st.description = redact(st.description, token);
+}
+
+template <class Texts>
+void redact_bodies(Texts &list, const std::string &token) {
+  if (token.empty()) return;
+  for (auto &x : list) x.body = redact(x.body, token);
 }
 
 }  // namespace
@@ -105,6 +125,8 @@ struct GitHubChecker::Impl {
                                 int64_t budget_ms);
   void graphql_phase(std::vector<Work> &work);
   void rest_phase(std::vector<Work> &work);
+  void comments_phase(std::vector<Work> &work, std::vector<GateOutcome> &out);
+  void run_jobs(const std::vector<RestJob *> &jobs, const std::vector<std::string> &targets);
   std::map<std::string, Fetched> fetch(const std::map<std::string, std::string> &targets);
   GateOutcome outcome(Work &w);
   GateOutcome from_problem(const Work &w, const Problem &p) const;
@@ -159,6 +181,7 @@ std::vector<GateOutcome> GitHubChecker::Impl::poll(const std::vector<GatePoll> &
     if (graphql_usable) graphql_phase(work);
     rest_phase(work);
     for (size_t k = 0; k < work.size(); ++k) out[k] = outcome(work[k]);
+    comments_phase(work, out);
   } catch (const std::exception &e) {
     // Resource trouble inside libcurl or JSON: never resolves a gate.
     for (size_t k = 0; k < due.size(); ++k) {
@@ -418,6 +441,43 @@ void GitHubChecker::Impl::rest_phase(std::vector<Work> &work) {
     }
     targets.push_back(s.target());
   }
+  run_jobs(jobs, targets);
+}
+
+void GitHubChecker::Impl::comments_phase(std::vector<Work> &work, std::vector<GateOutcome> &out) {
+  std::vector<RestJob *> jobs;
+  std::vector<std::string> targets;
+  for (size_t k = 0; k < work.size(); ++k) {
+    Work &w = work[k];
+    if (out[k].kind != GateOutcome::Kind::fail || !w.spec || w.spec->type != GateSpec::Type::review)
+      continue;
+    w.comments_job = std::make_unique<ReviewCommentsRestJob>(settings.api_url, *w.spec);
+    jobs.push_back(w.comments_job.get());
+    targets.push_back(w.spec->target());
+  }
+  if (jobs.empty()) return;
+  // The failure stands whatever happens here: it says what could not be read.
+  std::string trouble;
+  try {
+    run_jobs(jobs, targets);
+  } catch (const std::exception &e) {
+    trouble = std::string("reading them failed: ") + e.what();
+  }
+  for (size_t k = 0; k < work.size(); ++k) {
+    if (!work[k].comments_job) continue;
+    const ReviewCommentsRestJob &job = *work[k].comments_job;
+    if (!trouble.empty() || job.problem()) {
+      out[k].artifacts["comments_error"] = trouble.empty() ? job.problem().reason : trouble;
+      continue;
+    }
+    std::vector<ReviewCommentInfo> comments = job.comments();
+    redact_bodies(comments, token);
+    add_review_comments(out[k].artifacts, comments);
+  }
+}
+
+void GitHubChecker::Impl::run_jobs(const std::vector<RestJob *> &jobs,
+                                   const std::vector<std::string> &targets) {
   for (;;) {
     std::map<std::string, std::string> urls;  // url -> target (for messages)
     std::map<std::string, std::vector<RestJob *>> askers;
@@ -520,6 +580,7 @@ GateOutcome GitHubChecker::Impl::outcome(Work &w) {
   if (s.type == GateSpec::Type::ci) {
     CiSnapshot snap = w.ci_job ? w.ci_job->snapshot() : w.answer->ci;
     if (!w.ci_job && snap.head_sha.empty()) snap.head_sha = w.answer->head_sha;
+    redact_texts(snap, token);
     head = snap.head_sha;
     if (s.pr > 0) {
       std::string old = memo_str(w.poll->memo, "head");
@@ -551,6 +612,7 @@ GateOutcome GitHubChecker::Impl::outcome(Work &w) {
       if (w.answer->latest_reviews) reviews = *w.answer->latest_reviews;
     }
     if (w.review_job) reviews = w.review_job->reviews();
+    redact_bodies(reviews, token);
     v = decision ? evaluate_decision(*decision, reviews, s.min_approvals)
                  : evaluate_reviews(reviews, s.min_approvals);
     fingerprint = review_fingerprint(decision, reviews);

@@ -78,10 +78,12 @@ void read_pull(const json::object &pr, PullAnswer &out) {
               if (const auto *id = node.if_contains("databaseId"); id && id->is_int64())
                 r.id = id->as_int64();
               r.started_at = str(node, "startedAt");
+              r.title = str(node, "title");
+              r.summary = str(node, "summary");
               out.ci.runs.push_back(std::move(r));
             } else if (type == "StatusContext") {
-              out.ci.statuses.push_back(
-                  {str(node, "context"), lower(str(node, "state")), str(node, "targetUrl")});
+              out.ci.statuses.push_back({str(node, "context"), lower(str(node, "state")),
+                                         str(node, "targetUrl"), str(node, "description")});
             }
           }
         }
@@ -122,7 +124,8 @@ std::string request_body(const std::vector<PullAsk> &asks) {
          "statusCheckRollup { state " +
          contexts +
          " { pageInfo { hasNextPage endCursor } nodes { __typename ... on CheckRun { name status "
-         "conclusion detailsUrl } ... on StatusContext { context state targetUrl } } } } } } }";
+         "conclusion detailsUrl title summary } ... on StatusContext { context state targetUrl "
+         "description } } } } } } }";
     if (a.reviews) q += " latestReviews(last: 100) { nodes { author { login } state body url } }";
     q += " } }";
   }

@@ -63,6 +63,12 @@ std::string reviews_url(const std::string &api, const std::string &repo, int64_t
          "/reviews?per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(page);
 }
 
+std::string review_comments_url(const std::string &api, const std::string &repo, int64_t pr,
+                                int page) {
+  return api + "/repos/" + repo + "/pulls/" + std::to_string(pr) +
+         "/comments?per_page=" + std::to_string(kPerPage) + "&page=" + std::to_string(page);
+}
+
 std::string parse_pull_head(const json::value &body) {
   const auto &o = object(body, "the pull request");
   const auto *head = o.if_contains("head");
@@ -86,6 +92,10 @@ CheckRunsPage parse_check_runs(const json::value &body) {
     if (info.url.empty()) info.url = str(r, "html_url");
     info.id = integer(r, "id");
     info.started_at = str(r, "started_at");
+    if (const auto *output = r.if_contains("output"); output && output->is_object()) {
+      info.title = str(output->as_object(), "title");
+      info.summary = str(output->as_object(), "summary");
+    }
     page.runs.push_back(std::move(info));
   }
   return page;
@@ -98,7 +108,8 @@ CombinedStatus parse_status(const json::value &body) {
   s.total_count = integer(o, "total_count");
   for (const auto &v : array(o, "statuses")) {
     const auto &x = object(v, "a status");
-    s.statuses.push_back({str(x, "context"), lower(str(x, "state")), str(x, "target_url")});
+    s.statuses.push_back(
+        {str(x, "context"), lower(str(x, "state")), str(x, "target_url"), str(x, "description")});
   }
   return s;
 }
@@ -116,6 +127,24 @@ std::vector<ReviewInfo> parse_reviews(const json::value &body) {
     info.url = str(r, "html_url");
     info.id = integer(r, "id");
     info.submitted_at = str(r, "submitted_at");
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::vector<ReviewCommentInfo> parse_review_comments(const json::value &body) {
+  if (!body.is_array()) throw MalformedAnswer("the review comments are not a JSON list");
+  std::vector<ReviewCommentInfo> out;
+  for (const auto &v : body.as_array()) {
+    const auto &c = object(v, "a review comment");
+    ReviewCommentInfo info;
+    if (const auto *u = c.if_contains("user"); u && u->is_object())
+      info.user = str(u->as_object(), "login");
+    info.path = str(c, "path");
+    info.line = integer(c, "line");
+    if (info.line == 0) info.line = integer(c, "original_line");
+    info.body = str(c, "body");
+    info.review_id = integer(c, "pull_request_review_id");
     out.push_back(std::move(info));
   }
   return out;

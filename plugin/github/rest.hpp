@@ -24,6 +24,8 @@ std::string check_runs_url(const std::string &api, const std::string &repo, cons
                            int page);
 std::string status_url(const std::string &api, const std::string &repo, const std::string &sha);
 std::string reviews_url(const std::string &api, const std::string &repo, int64_t pr, int page);
+std::string review_comments_url(const std::string &api, const std::string &repo, int64_t pr,
+                                int page);
 
 // GET /repos/{o}/{r}/pulls/{n} -> head.sha
 std::string parse_pull_head(const boost::json::value &body);
@@ -45,5 +47,8 @@ CombinedStatus parse_status(const boost::json::value &body);
 
 // GET /repos/{o}/{r}/pulls/{n}/reviews (chronological)
 std::vector<ReviewInfo> parse_reviews(const boost::json::value &body);
+
+// GET /repos/{o}/{r}/pulls/{n}/comments (the line comments of its reviews, oldest first)
+std::vector<ReviewCommentInfo> parse_review_comments(const boost::json::value &body);
 
 }  // namespace gk::github::rest

@@ -4,8 +4,9 @@ namespace gk::github {
 
 namespace {
 
-constexpr int kMaxCheckPages = 50;   // 5,000 check runs on one commit
-constexpr int kMaxReviewPages = 30;  // 3,000 reviews on one pull request
+constexpr int kMaxCheckPages = 50;    // 5,000 check runs on one commit
+constexpr int kMaxReviewPages = 30;   // 3,000 reviews on one pull request
+constexpr int kMaxCommentPages = 10;  // 1,000 line comments on one pull request
 
 }  // namespace
 
@@ -94,6 +95,30 @@ void ReviewRestJob::take(const std::string &url, const Fetched &f) {
     bool full = page.size() >= static_cast<size_t>(rest::kPerPage);
     reviews_.insert(reviews_.end(), page.begin(), page.end());
     next_page_ = full && next_page_ < kMaxReviewPages ? next_page_ + 1 : 0;
+  } catch (const rest::MalformedAnswer &e) {
+    fail(malformed(target_, e.what()));
+  }
+}
+
+ReviewCommentsRestJob::ReviewCommentsRestJob(std::string api, const GateSpec &spec)
+    : api_(std::move(api)), repo_(spec.repo), pr_(spec.pr), target_(spec.target()) {}
+
+std::vector<std::string> ReviewCommentsRestJob::wants() const {
+  if (problem_ || next_page_ == 0) return {};
+  return {rest::review_comments_url(api_, repo_, pr_, next_page_)};
+}
+
+void ReviewCommentsRestJob::take(const std::string &url, const Fetched &f) {
+  if (f.problem) {
+    fail(f.problem);
+    return;
+  }
+  if (next_page_ == 0 || url != rest::review_comments_url(api_, repo_, pr_, next_page_)) return;
+  try {
+    auto page = rest::parse_review_comments(*f.body);
+    bool full = page.size() >= static_cast<size_t>(rest::kPerPage);
+    comments_.insert(comments_.end(), page.begin(), page.end());
+    next_page_ = full && next_page_ < kMaxCommentPages ? next_page_ + 1 : 0;
   } catch (const rest::MalformedAnswer &e) {
     fail(malformed(target_, e.what()));
   }

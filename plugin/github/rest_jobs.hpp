@@ -74,6 +74,24 @@ class ReviewRestJob : public RestJob {
   std::vector<ReviewInfo> reviews_;
 };
 
+// A changes-requested gh_review failure: all pages of the pull request's line comments (asked only
+// then, not on every poll).
+class ReviewCommentsRestJob : public RestJob {
+ public:
+  ReviewCommentsRestJob(std::string api, const GateSpec &spec);
+  std::vector<std::string> wants() const override;
+  void take(const std::string &url, const Fetched &f) override;
+  const std::vector<ReviewCommentInfo> &comments() const { return comments_; }
+
+ private:
+  std::string api_;
+  std::string repo_;
+  int64_t pr_ = 0;
+  std::string target_;
+  int next_page_ = 1;  // 0 when done
+  std::vector<ReviewCommentInfo> comments_;
+};
+
 // The fault for a body that does not have the documented shape.
 Problem malformed(const std::string &target, const std::string &what);
 

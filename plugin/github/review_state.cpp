@@ -1,8 +1,11 @@
 #include "github/review_state.hpp"
 
+#include "core/failure_text.hpp"
 #include "core/fnv1a.hpp"
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "github/ci_state.hpp"
 
@@ -15,9 +18,11 @@ namespace {
 json::array review_list(const std::vector<ReviewInfo> &reviews, const std::string &state) {
   json::array out;
   for (const auto &r : reviews)
-    if (state.empty() || r.state == state)
-      out.push_back(
-          json::object{{"reviewer", r.user}, {"state", r.state}, {"body", r.body}, {"url", r.url}});
+    if ((state.empty() || r.state == state) && out.size() < kFailureMaxReviews)
+      out.push_back(json::object{{"reviewer", r.user},
+                                 {"state", r.state},
+                                 {"body", prompt_text(r.body, kFailureMaxReviewBytes)},
+                                 {"url", r.url}});
   return out;
 }
 
@@ -86,6 +91,31 @@ Verdict evaluate_decision(const std::string &decision, const std::vector<ReviewI
     if (!latest.empty()) v.artifacts["approved_by"] = names(latest, "APPROVED");
   }
   return v;  // REVIEW_REQUIRED or anything new: wait
+}
+
+void add_review_comments(json::object &artifacts, const std::vector<ReviewCommentInfo> &comments) {
+  std::set<std::string> requested;
+  if (const auto *r = artifacts.if_contains("reviewers"); r && r->is_array())
+    for (const auto &name : r->as_array())
+      if (name.is_string()) requested.insert(std::string(name.as_string()));
+  // Which to keep: the requesting reviewers' comments, then the others, newest first in each.
+  std::vector<size_t> order(comments.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = order.size() - 1 - k;
+  std::stable_partition(order.begin(), order.end(),
+                        [&](size_t k) { return requested.count(comments[k].user) > 0; });
+  if (order.size() > kFailureMaxComments) order.resize(kFailureMaxComments);
+  std::sort(order.begin(), order.end());
+  json::array out;
+  for (size_t k : order) {
+    const auto &c = comments[k];
+    out.push_back(json::object{{"user", c.user},
+                               {"path", c.path},
+                               {"line", c.line},
+                               {"body", prompt_text(c.body, kFailureMaxCommentBytes)}});
+  }
+  artifacts["comments"] = std::move(out);
+  if (comments.size() > kFailureMaxComments)
+    artifacts["comments_omitted"] = static_cast<int64_t>(comments.size() - kFailureMaxComments);
 }
 
 std::string review_fingerprint(const std::optional<std::string> &decision,

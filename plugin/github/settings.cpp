@@ -56,11 +56,13 @@ std::string trim_slash(std::string s) {
 
 Settings read_settings(const Config &config) {
   Settings s;
+  s.dry_run = config.dry_run;
   if (const auto *gh = section(config.raw, "github", "")) {
     const std::string w = "github.";
     read_string(*gh, "api_url", w, s.api_url);
     read_string(*gh, "graphql_url", w, s.graphql_url);
     read_string(*gh, "token_env", w, s.token_env);
+    read_string(*gh, "status_context", w, s.status_context);
     if (const auto *p = section(*gh, "poll_s", w)) {
       read_seconds(*p, "gh_ci", w + "poll_s.", s.poll_ci_ms);
       read_seconds(*p, "gh_review", w + "poll_s.", s.poll_review_ms);

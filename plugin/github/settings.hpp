@@ -22,6 +22,8 @@ struct Settings {
   int64_t graphql_retry_ms = 600'000;  // after GraphQL proved unavailable, REST this long
   long max_connections = 8;            // parallel connections per host
   bool use_graphql = true;
+  bool dry_run = false;  // the plugin's dry_run: reads only, mutations are described instead
+  std::string status_context = "goalkeeper";  // github.status_context: our commit statuses
 };
 
 // Reads config.raw["github"]. Unknown keys are ignored; values of a wrong type throw

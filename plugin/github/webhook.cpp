@@ -139,7 +139,16 @@ Delivery map_delivery(const std::string &event, const std::string &id,
     n.types = {"gh_review"};
     if (auto pr = number_at(payload, {"pull_request", "number"})) n.prs.push_back(*pr);
   } else if (event == "pull_request") {
-    if (action != "synchronize") return ignore(n.event + " does not move the head commit");
+    n.discovery = action == "opened" || action == "reopened" || action == "labeled" ||
+                  action == "unlabeled" || action == "closed" || action == "synchronize";
+    if (action != "synchronize") {
+      // No gate changes; discovery still hears of it (GateNudge::discovery).
+      if (n.repo.empty()) n.discovery = false;
+      return ignore(n.event + " does not move the head commit" +
+                    (n.discovery
+                         ? "; the triggers that watch " + n.repo + " search at the next step"
+                         : std::string()));
+    }
     n.types = {"gh_ci"};
     n.restart = true;
     n.sha = text_at(payload, {"pull_request", "head", "sha"});
@@ -168,6 +177,8 @@ json::object delivery_result(const Delivery &d, const json::object &nudged) {
                       {"matched", json::array()},
                       {"scheduled", json::array()}};
   const bool duplicate = nudged.contains("duplicate") && nudged.at("duplicate").as_bool();
+  if (const auto *due = nudged.if_contains("discovery"); due && !duplicate)
+    result["discovery"] = *due;
   if (duplicate || d.nudge.types.empty()) {
     result["duplicate"] = duplicate;
     if (d.ignored && !duplicate) result["ignored"] = d.note;

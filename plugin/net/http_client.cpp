@@ -149,8 +149,8 @@ std::vector<HttpResponse> HttpClient::perform(const std::vector<HttpRequest> &re
     t->started = start;
     CURL *e = t->easy.get();
     for (const auto &[name, value] : r.headers) t->headers.append((name + ": " + value).c_str());
-    if (r.method == "POST" && r.body.size() > 0)
-      t->headers.append("Content-Type: application/json");
+    const bool sends_body = r.method != "GET" && !r.body.empty();
+    if (sends_body) t->headers.append("Content-Type: application/json");
     t->headers.append("Expect:");  // no 100-continue round trip for small POST bodies
     curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers.get());
@@ -172,13 +172,13 @@ std::vector<HttpResponse> HttpClient::perform(const std::vector<HttpRequest> &re
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-    if (r.method == "POST") {
+    if (r.method == "POST" || sends_body) {
       curl_easy_setopt(e, CURLOPT_POST, 1L);
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(r.body.size()));
       curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r.body.c_str());
-    } else if (r.method != "GET") {
-      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     }
+    if (r.method != "GET" && r.method != "POST")  // PUT (merges), DELETE (branches)
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
     by_handle[e] = t.get();
     transfers.push_back(std::move(t));
   }

@@ -230,6 +230,26 @@ const std::vector<CommandSpec> &command_specs() {
        {"goalkeeper validate pipelines/examples/pr-shepherd.yaml"},
        1,
        1},
+      {"discover",
+       "discover FILE.yaml [--once] [--dry-run] [--trigger ID]",
+       "find the pull requests the file's triggers match and make one goal for each",
+       "Loads the file and runs its triggers (triggers: in the goal file): each searches GitHub\n"
+       "and every matching pull request gets one goal from the trigger's template, made once\n"
+       "however often discovery runs. A pull request that no longer matches pauses its goal and\n"
+       "resumes it when it matches again; one closed or merged outside goalkeeper ends its goal\n"
+       "with status closed. Without --once it runs again at each trigger's `every` until\n"
+       "SIGTERM or SIGINT. --dry-run changes nothing anywhere: no state is written and only\n"
+       "reads reach GitHub. `run`, `step` and `serve` drive the goals (and discover by\n"
+       "themselves when a trigger is due). --json prints one object per pull request:\n"
+       "{\"pr\",\"action\":\"create|exists|stop|pause|resume|skip\",\"goal_id\",\"reason\"}.\n"
+       "Exit status: 0 success, 2 a usage, load or GitHub error (the trigger is named).",
+       {{"once", "", "one cycle, then exit"},
+        {"dry-run", "", "say what would happen; change nothing"},
+        {"trigger", "ID", "only this trigger"}},
+       {"goalkeeper discover pipelines/examples/pr-shepherd.yaml --once --json",
+        "goalkeeper discover shop.yaml --dry-run"},
+       1,
+       1},
       {"instantiate",
        "instantiate FILE.yaml TEMPLATE [--param NAME=VALUE]...",
        "make a goal from one of the file's templates",

@@ -16,11 +16,12 @@ int cmd_status(const Args &args);         // status_command.cpp
 int cmd_events(const Args &args);         // status_command.cpp
 int cmd_logs(const Args &args);           // status_command.cpp
 int cmd_decide(const Args &args);  // decide_command.cpp: approve, reject, signal, pause/resume/stop
-int cmd_validate(const Args &args);    // plan_command.cpp
-int cmd_plan(const Args &args);        // plan_command.cpp
+int cmd_validate(const Args &args);     // plan_command.cpp
+int cmd_plan(const Args &args);         // plan_command.cpp
 int cmd_instantiate(const Args &args);  // instantiate_command.cpp
-int cmd_task(const Args &args);        // task_command.cpp
-int cmd_completion(const Args &args);  // completion_command.cpp
+int cmd_discover(const Args &args);     // discover_command.cpp
+int cmd_task(const Args &args);         // task_command.cpp
+int cmd_completion(const Args &args);   // completion_command.cpp
 
 // Set by SIGINT / SIGTERM while a command loops (run, events --follow, logs --follow).
 bool interrupted();

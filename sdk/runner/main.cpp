@@ -42,6 +42,7 @@ int dispatch(const Args &args) {
   if (c == "validate") return cmd_validate(args);
   if (c == "plan") return cmd_plan(args);
   if (c == "instantiate") return cmd_instantiate(args);
+  if (c == "discover") return cmd_discover(args);
   if (c == "task") return cmd_task(args);
   if (c == "completion") return cmd_completion(args);
   return cmd_decide(args);

@@ -119,7 +119,8 @@ std::string marks(const Node &n) {
     std::string stage = json_str(t, "stage");
     if (stage == "wait_for_signal") {
       std::string gate = json_str(t, "gate");
-      m += "[gate: " + (gate.empty() ? std::string("signal") : gate) + "]";
+      m += gate == "gh_merge" ? std::string("[merge]")
+                              : "[gate: " + (gate.empty() ? std::string("signal") : gate) + "]";
     } else if (stage == "human_review") {
       m += "[review]";
     } else {
@@ -245,7 +246,8 @@ int cmd_plan(const Args &args) {
   }
   out +=
       "[pinned] the goal's own session, one task at a time   [spawn] a child job in its own "
-      "workspace\n[auto] pinned unless another job runs   [gate: T] waits for a signal   "
+      "workspace\n[auto] pinned unless another job runs   [gate: T] waits for a signal   [merge] "
+      "goalkeeper merges   "
       "[review] waits for a person\n";
   if (args.has("json")) {
     std::cout << json::serialize(json::object{

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "driver.hpp"
+#include "formats.hpp"
 #include "goal_text.hpp"
 #include "session.hpp"
 #include "state.hpp"
@@ -43,6 +44,28 @@ std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string
 
 void start_goals(goalkeeper::Handle &state, const std::vector<std::string> &ids, bool spec) {
   for (const auto &id : ids) state.start(id, spec ? R"({"spec":true})" : "");
+}
+
+std::vector<std::string> discover_at_start(goalkeeper::Handle &state, const std::string &file,
+                                           const std::string &text) {
+  json::object loaded = parse_answer(state.load(text, file)).as_object();
+  std::vector<std::string> ids;
+  for (const auto &t : json_array(loaded, "triggers")) {
+    json::object options{{"trigger", t}, {"force", true}, {"time_budget_ms", 30'000}};
+    json::object r = parse_answer(state.discover(json::serialize(options))).as_object();
+    for (const auto &cv : json_array(r, "triggers")) {
+      const json::object &c = cv.as_object();
+      if (c.contains("error"))
+        std::cerr << "goalkeeper: discover: trigger " << json_str(c, "trigger") << ": "
+                  << json_str(c, "error") << '\n';
+      for (const auto &a : json_array(c, "actions")) {
+        const std::string what = json_str(a.as_object(), "action");
+        if (what == "create" || what == "exists" || what == "resume")
+          ids.push_back(json_str(a.as_object(), "goal_id"));
+      }
+    }
+  }
+  return ids;
 }
 
 namespace {
@@ -99,6 +122,8 @@ int cmd_run(const Args &args) {
   std::vector<std::string> ids = load_goals(s.state, file, text, args);
   start_goals(s.state, ids, spec);
   std::set<std::string> ours(ids.begin(), ids.end());
+  if (!args.get("goal"))
+    for (const std::string &id : discover_at_start(s.state, file, text)) ours.insert(id);
   Driver &d = *s.driver;
 
   std::map<std::string, GoalOutcome> outcomes;

@@ -23,6 +23,12 @@ std::vector<std::string> load_goals(goalkeeper::Handle &state, const std::string
 
 void start_goals(goalkeeper::Handle &state, const std::vector<std::string> &ids, bool spec);
 
+// `run FILE` discovers once at its start (the file's triggers, due or not) and drives what it
+// found with the file's goals: returns the ids of the goals discovery made, found or resumed. A
+// search that fails is said on stderr; the goals already known are driven all the same.
+std::vector<std::string> discover_at_start(goalkeeper::Handle &state, const std::string &file,
+                                           const std::string &text);
+
 struct Session {
   // file and text: the goal file the command loads ("" for none), checked with the configuration
   // before anything is created (check_before_writing).

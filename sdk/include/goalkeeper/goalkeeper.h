@@ -56,8 +56,10 @@
 **             (the major is the upper 16 bits). Minor versions only add: functions, JSON keys,
 **             gk_host fields appended at the end. 1.1 added gk_open's "read_only", the limit
 **             max_result_bytes, "waits_for" in status and "run" in trees; 1.2 added "host_ref"
-**             (job events, status, tree, task, events); 1.3 added gk_instantiate, goal
-**             files' "templates" and "imports", and gk_load's "templates" and "instances".
+**             (job events, status, tree, task, events); 1.3 added gk_instantiate,
+**             gk_discover, goal files' "templates", "imports", "triggers" and merge tasks,
+**             gk_load's "templates", "triggers" and "instances", gk_step's "discovered", the
+**             goal status "closed" and gk_open's "dry_run".
 */
 #ifndef GOALKEEPER_H
 #define GOALKEEPER_H
@@ -301,6 +303,34 @@ GK_API int gk_load(gk_plugin *p, const char *yaml, const char *source_name, char
 */
 GK_API int gk_instantiate(gk_plugin *p, const char *template_id, const char *params_json,
                           char **result_json);
+
+/*
+** (1.3) Runs discovery now: the triggers of loaded goal files search GitHub for the pull requests
+** they name, and each matching pull request gets one goal made from the trigger's template
+** (created and started once, whatever the number of cycles, hosts or restarts). A goal whose pull
+** request stopped matching is paused, and resumed when it matches again; one whose pull request
+** was closed or merged outside goalkeeper finishes with status "closed" (not a failure). A search
+** that did not finish changes nothing. gk_step runs the triggers that are due by themselves.
+**
+** options_json: NULL or "" is {}.
+**     {"trigger": "labelled",     only this trigger (default: every trigger)
+**      "force": true,             search even when not due (default: only the due ones)
+**      "dry_run": true,           say what would happen, change nothing (the state included)
+**      "time_budget_ms": 10000}   how long the searches may take, 0..3600000
+** result_json: NULL, or receives one entry per trigger searched:
+**     {"triggers":[{"trigger":"labelled","requests":2,"dry_run":false,
+**        "actions":[{"pr":"acme/shop#11","action":"create","goal_id":"shepherd-shop-11-3f9a2c"},
+**                   {"pr":"acme/shop#9","action":"stop","goal_id":"...",
+**                    "reason":"merged outside goalkeeper"}],
+**        "error":"..."}]}                                   when the search did not finish
+**     action is create, exists, stop, pause, resume or skip (with a reason: max_goals reached,
+**     or params the template refuses).
+**
+** Returns GK_OK (a search problem is reported in "error", not as a status); GK_ERR_INVALID;
+** GK_ERR_NOT_FOUND (no such trigger); GK_ERR_CONFLICT (read-only state without dry_run);
+** GK_ERR_IO; GK_ERR_BUSY.
+*/
+GK_API int gk_discover(gk_plugin *p, const char *options_json, char **result_json);
 
 /*
 ** Starts a loaded goal: from the next gk_step() on, its ready tasks are dispatched.

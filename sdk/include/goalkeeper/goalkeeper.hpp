@@ -62,6 +62,7 @@ struct Api {
   decltype(&::gk_close) close = nullptr;
   decltype(&::gk_load) load = nullptr;
   decltype(&::gk_instantiate) instantiate = nullptr;
+  decltype(&::gk_discover) discover = nullptr;
   decltype(&::gk_start) start = nullptr;
   decltype(&::gk_control) control = nullptr;
   decltype(&::gk_step) step = nullptr;
@@ -144,6 +145,7 @@ class Plugin {
     resolve(a.close, "gk_close");
     resolve(a.load, "gk_load");
     resolve(a.instantiate, "gk_instantiate");
+    resolve(a.discover, "gk_discover");
     resolve(a.start, "gk_start");
     resolve(a.control, "gk_control");
     resolve(a.step, "gk_step");
@@ -158,7 +160,7 @@ class Plugin {
       std::string names;
       for (const auto &n : missing) names += (names.empty() ? "" : ", ") + n;
       const std::string what =
-          missing.size() == 17
+          missing.size() == 18
               ? "'" + path.string() + "' is not a goalkeeper plugin: the gk_ symbols are missing"
               : describe(path) + " is missing gk_ symbols";
       throw Error(GK_ERR_VERSION, what + " (" + names + "); expected the C ABI " +
@@ -221,6 +223,13 @@ class Handle {
   std::string instantiate(const std::string &template_id, const std::string &params_json = "{}") {
     char *out = nullptr;
     check(api().instantiate(handle_, template_id.c_str(), params_json.c_str(), &out));
+    return take(out);
+  }
+
+  // gk_discover: returns {"triggers":[{"trigger":...,"actions":[...]}]}.
+  std::string discover(const std::string &options_json = "{}") {
+    char *out = nullptr;
+    check(api().discover(handle_, options_json.c_str(), &out));
     return take(out);
   }
 

@@ -71,6 +71,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "gk_close": (None, [plugin_p]),
         "gk_load": (ctypes.c_int, [plugin_p, ctypes.c_char_p, ctypes.c_char_p, c_char_pp]),
         "gk_instantiate": (ctypes.c_int, [plugin_p, ctypes.c_char_p, ctypes.c_char_p, c_char_pp]),
+        "gk_discover": (ctypes.c_int, [plugin_p, ctypes.c_char_p, c_char_pp]),
         "gk_start": (ctypes.c_int, [plugin_p, ctypes.c_char_p, ctypes.c_char_p]),
         "gk_control": (ctypes.c_int, [plugin_p, ctypes.c_char_p, ctypes.c_char_p]),
         "gk_step": (ctypes.c_int, [plugin_p, ctypes.c_char_p, c_char_pp]),

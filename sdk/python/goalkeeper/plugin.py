@@ -150,6 +150,10 @@ class Plugin:
             self._lib.gk_instantiate, _text(template_id, "template_id"), _json(params, "params")
         )
 
+    def discover(self, options: Optional[JSON] = None) -> JSON:
+        """Runs discovery now: {"triggers": [{"trigger", "requests", "actions", "error"?}]}."""
+        return self._call_out(self._lib.gk_discover, _json(options, "discover options"))
+
     def start(self, goal_id: str, options: Optional[JSON] = None) -> None:
         """Starts a loaded goal; {"spec": True} starts it in spec mode."""
         self._check(self._lib.gk_start(self._p(), _text(goal_id, "goal_id"), _json(options, "options")))

@@ -47,6 +47,12 @@ int gk_instantiate(gk_plugin *p, const char *template_id, const char *params_jso
   if (result_json != NULL) *result_json = NULL;
   return GK_ERR_INTERNAL;
 }
+int gk_discover(gk_plugin *p, const char *options_json, char **result_json) {
+  (void)p;
+  (void)options_json;
+  if (result_json != NULL) *result_json = NULL;
+  return GK_ERR_INTERNAL;
+}
 int gk_start(gk_plugin *p, const char *goal_id, const char *options_json) {
   (void)p;
   (void)goal_id;

@@ -79,7 +79,9 @@ TEST(GoalTemplates, TheGoalIdNamesTheRepositoryAndNumberAndHashesTheOwner) {
   GoalTemplate t = shepherd();
   auto id = [&](json::object given) { return instance_goal_id(t, resolve_params(t, given)); };
   std::string a = id({{"repo", "acme/shop"}, {"pr", 11}});
-  EXPECT_THAT(a, MatchesRegex("shepherd-shop-11-squash-[0-9a-f]{6}"));
+  EXPECT_THAT(a, MatchesRegex("shepherd-shop-11-[0-9a-f]{6}"));
+  // Optional params tune the goal; they do not name another one.
+  EXPECT_EQ(id({{"repo", "acme/shop"}, {"pr", 11}, {"method", "rebase"}}), a);
   EXPECT_TRUE(is_valid_id(a));
   EXPECT_EQ(id({{"repo", "ACME/Shop"}, {"pr", "11"}}), a);  // GitHub ignores case; so do we
   EXPECT_NE(id({{"repo", "other/shop"}, {"pr", 11}}), a);   // same name, another owner

@@ -139,11 +139,16 @@ TEST(Durability, AVersionOneStateIsMigratedAndKeepsItsGoals) {
   // What version 1 wrote: no webhook_feeds table.
   sqlite3 *raw = nullptr;
   sqlite3_open(state.c_str(), &raw);
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "DROP TABLE webhook_feeds; ALTER TABLE tasks DROP COLUMN host_ref; "
-                         "DROP TABLE templates; UPDATE schema_version SET version = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(
+          raw,
+          "DROP TABLE webhook_feeds; ALTER TABLE tasks DROP COLUMN host_ref; "
+          "DROP TABLE templates; DROP TABLE triggers; ALTER TABLE goals DROP COLUMN trigger_id; "
+          "ALTER TABLE goals DROP COLUMN pull; ALTER TABLE goals DROP COLUMN "
+          "discovery_paused; ALTER TABLE goals DROP COLUMN closed; "
+          "UPDATE schema_version SET version = 1",
+          nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(raw);
   {
     Host h(state, "{}");
@@ -176,6 +181,9 @@ TEST(Durability, AVersionTwoStateIsMigratedAndItsRunningJobsTakeAHostRef) {
   sqlite3_open(state.c_str(), &raw);
   ASSERT_EQ(sqlite3_exec(raw,
                          "ALTER TABLE tasks DROP COLUMN host_ref; DROP TABLE templates; "
+                         "DROP TABLE triggers; ALTER TABLE goals DROP COLUMN trigger_id; "
+                         "ALTER TABLE goals DROP COLUMN pull; ALTER TABLE goals DROP COLUMN "
+                         "discovery_paused; ALTER TABLE goals DROP COLUMN closed; "
                          "UPDATE schema_version SET version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);

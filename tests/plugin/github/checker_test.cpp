@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/failure_text.hpp"
 #include "fake_github.hpp"
 #include "github/checkers.hpp"
 #include "github/github_checker.hpp"
@@ -611,4 +612,167 @@ TEST_F(Checker, CentaurUnreachableWaitsWithBackoff) {
         << out[0].reason;
     EXPECT_GE(out[0].next_poll_ms, kNow + 4'000);
   }
+}
+
+// --- what a failure carries back to the agent ---------------------------------------------------
+
+TEST_P(BothApis, AFailingCheckCarriesItsTitleAndSummary) {
+  fake.set_pull("octo/app", 1,
+                pull({{"build", "completed", "success", "", "Built", "all good"},
+                      {"unit-tests", "completed", "failure", "https://ci.example/unit/77",
+                       "3 tests \x1b[31mfailed\x07", "parser_test: 2 failures\nlexer_test: 1"}}));
+  GateOutcome o = poll1(ci(1));
+  ASSERT_EQ(o.kind, Kind::fail);
+  const auto &failed = o.artifacts.at("failed_checks").as_array();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].at("name"), "unit-tests");
+  EXPECT_EQ(failed[0].at("conclusion"), "failure");
+  EXPECT_EQ(failed[0].at("url"), "https://ci.example/unit/77");
+  EXPECT_EQ(failed[0].at("title"), "3 tests [31mfailed");  // control characters stripped
+  EXPECT_EQ(failed[0].at("summary"), "parser_test: 2 failures\nlexer_test: 1");
+  EXPECT_FALSE(o.artifacts.contains("failed_checks_omitted"));
+}
+
+TEST_F(Checker, AFailingStatusCarriesItsDescriptionOverRest) {
+  // The fake serves status descriptions over REST only (its GraphQL StatusContext has none).
+  fake.set_graphql_enabled(false);
+  fake.set_pull("octo/app", 1,
+                pull({{"build", "completed", "success", ""}},
+                     {{"ci/jenkins", "failure", "https://jenkins.example/12", "Build #12 failed"},
+                      {"ci/other", "success", "", ""}}));
+  GateOutcome o = poll1(ci(1));
+  ASSERT_EQ(o.kind, Kind::fail);
+  const auto &failed = o.artifacts.at("failed_statuses").as_array();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].at("context"), "ci/jenkins");
+  EXPECT_EQ(failed[0].at("state"), "failure");
+  EXPECT_EQ(failed[0].at("url"), "https://jenkins.example/12");
+  EXPECT_EQ(failed[0].at("description"), "Build #12 failed");
+}
+
+TEST_P(BothApis, AtMostTwentyFailingChecksEachSummaryCutAndTheRestCounted) {
+  std::vector<gkfake::CheckRun> checks;
+  const std::string long_summary(5'000, 's');
+  for (int i = 0; i < 25; ++i)
+    checks.push_back({"check-" + std::to_string(i), "completed", "failure", "", "t", long_summary});
+  fake.set_pull("octo/app", 1, pull(checks));
+  GateOutcome o = poll1(ci(1));
+  ASSERT_EQ(o.kind, Kind::fail);
+  const auto &failed = o.artifacts.at("failed_checks").as_array();
+  ASSERT_EQ(failed.size(), gk::kFailureMaxChecks);
+  EXPECT_EQ(o.artifacts.at("failed_checks_omitted"), 5);
+  std::string summary(failed[0].at("summary").as_string());
+  EXPECT_LE(summary.size(), gk::kFailureMaxSummaryBytes);
+  EXPECT_TRUE(summary.ends_with(" bytes cut]")) << summary.substr(summary.size() - 40);
+}
+
+TEST_P(BothApis, ATokenInASummaryIsRedactedBeforeTheSummaryIsCut) {
+  // The token straddles the cut: cut first, and half of it would be handed back unredacted.
+  std::string summary(gk::kFailureMaxSummaryBytes - 30, 'x');
+  summary += kToken;
+  summary += std::string(1'000, 'y');
+  fake.set_pull(
+      "octo/app", 1,
+      pull({{"unit-tests", "completed", "failure", "", std::string("key ") + kToken, summary}}));
+  GateOutcome o = poll1(ci(1));
+  ASSERT_EQ(o.kind, Kind::fail);
+  const std::string text = json::serialize(o.artifacts);
+  EXPECT_EQ(text.find(std::string(kToken).substr(0, 12)), std::string::npos) << text;
+  EXPECT_NE(text.find("key [redacted]"), std::string::npos);
+  EXPECT_NE(text.find("x[redacted]"), std::string::npos);
+}
+
+namespace {
+
+gkfake::PullState changes_requested(bool with_decision) {
+  gkfake::PullState s = pull({});
+  if (with_decision) s.review_decision = "CHANGES_REQUESTED";
+  s.reviews = {{"alice", "CHANGES_REQUESTED", "Please split the parser."},
+               {"bob", "APPROVED", "fine by me"}};
+  s.comments = {{"alice", "src/a.cpp", 12, "off by one", 0}, {"carol", "src/b.cpp", 3, "why?", -1}};
+  return s;
+}
+
+}  // namespace
+
+TEST_P(BothApis, AChangesRequestedFailureCarriesTheReviewAndItsLineComments) {
+  fake.set_pull("octo/app", 1, changes_requested(GetParam()));
+  GateOutcome o = poll1(review(1));
+  ASSERT_EQ(o.kind, Kind::fail) << o.reason;
+  EXPECT_EQ(o.artifacts.at("reviewers").as_array(), json::array{"alice"});
+  const auto &reviews = o.artifacts.at("reviews").as_array();
+  ASSERT_EQ(reviews.size(), 1u);
+  EXPECT_EQ(reviews[0].at("reviewer"), "alice");
+  EXPECT_EQ(reviews[0].at("body"), "Please split the parser.");
+  const auto &comments = o.artifacts.at("comments").as_array();
+  ASSERT_EQ(comments.size(), 2u);
+  EXPECT_EQ(comments[0],
+            (json::object{
+                {"user", "alice"}, {"path", "src/a.cpp"}, {"line", 12}, {"body", "off by one"}}));
+  EXPECT_EQ(comments[1].at("user"), "carol");
+  EXPECT_EQ(comments[1].at("path"), "src/b.cpp");
+  EXPECT_EQ(comments[1].at("line"), 3);
+  EXPECT_FALSE(o.artifacts.contains("comments_error"));
+  EXPECT_FALSE(o.artifacts.contains("comments_omitted"));
+}
+
+TEST_P(BothApis, LineCommentsAreReadOnlyWhenTheReviewGateFails) {
+  const std::string comments = "/api/v3/repos/octo/app/pulls/1/comments";
+  auto s = changes_requested(false);
+  s.reviews = {{"alice", "COMMENTED", "hm"}};
+  fake.set_pull("octo/app", 1, s);
+  fake.reset_counts();
+  EXPECT_EQ(poll1(review(1)).kind, Kind::wait);
+  s.reviews = {{"alice", "APPROVED", ""}};
+  fake.set_pull("octo/app", 1, s);
+  EXPECT_EQ(poll1(review(1)).kind, Kind::pass);
+  fake.set_pull("octo/app", 1, pull({{"build", "completed", "failure", ""}}));
+  EXPECT_EQ(poll1(ci(1)).kind, Kind::fail);  // a failed gh_ci gate reads no comments
+  EXPECT_EQ(fake.requests(comments), 0);
+  fake.set_pull("octo/app", 1, changes_requested(false));
+  EXPECT_EQ(poll1(review(1)).kind, Kind::fail);
+  EXPECT_EQ(fake.requests(comments), 1);
+}
+
+TEST_P(BothApis, LineCommentsArePagedAndTheRequestingReviewersCommentsAreKept) {
+  auto s = changes_requested(GetParam());
+  s.comments.clear();
+  for (int i = 0; i < 130; ++i)  // alice's 20 among 110 of carol's
+    s.comments.push_back(
+        {i % 6 == 0 && i < 120 ? "alice" : "carol", "f.cpp", i + 1, "c" + std::to_string(i), -1});
+  fake.set_pull("octo/app", 1, s);
+  fake.reset_counts();
+  GateOutcome o = poll1(review(1));
+  ASSERT_EQ(o.kind, Kind::fail);
+  EXPECT_EQ(fake.requests("/api/v3/repos/octo/app/pulls/1/comments"), 2);  // per_page=100
+  const auto &comments = o.artifacts.at("comments").as_array();
+  ASSERT_EQ(comments.size(), gk::kFailureMaxComments);
+  EXPECT_EQ(o.artifacts.at("comments_omitted"), 80);
+  int alice = 0;
+  for (const auto &c : comments) alice += c.at("user") == "alice";
+  EXPECT_EQ(alice, 20);
+  EXPECT_EQ(comments.back().at("body"), "c129");  // then the newest of the others, in order
+  EXPECT_EQ(comments[0].at("body"), "c0");
+}
+
+TEST_P(BothApis, AFaultReadingLineCommentsKeepsTheFailureAndSaysSo) {
+  fake.set_pull("octo/app", 1, changes_requested(GetParam()));
+  fake.set_rate_limit(5000, epoch_s() + 60);  // the rate-limited answer pauses polling a minute
+  for (Fault f : {Fault::server_error, Fault::bad_json, Fault::not_found, Fault::rate_limited}) {
+    fake.clear_faults();
+    fake.set_fault(f, -1, "/api/v3/repos/octo/app/pulls/1/comments");
+    GateOutcome o = poll1(review(1), kNow + 1'000'000);
+    ASSERT_EQ(o.kind, Kind::fail) << static_cast<int>(f) << ": " << o.reason;
+    EXPECT_EQ(o.artifacts.at("reviews").as_array()[0].at("body"), "Please split the parser.");
+    EXPECT_FALSE(o.artifacts.contains("comments"));
+    ASSERT_TRUE(o.artifacts.contains("comments_error"));
+    EXPECT_NE(o.artifacts.at("comments_error").as_string().find("octo/app#1"), std::string::npos)
+        << o.artifacts.at("comments_error");
+  }
+  // Out of time before the comments were asked: the failure stands too.
+  fake.clear_faults();
+  fake.set_fault(Fault::hang, 1, "/api/v3/repos/octo/app/pulls/1/comments");
+  GateOutcome o = poll1(review(1), kNow + 2'000'000, 300);
+  ASSERT_EQ(o.kind, Kind::fail) << o.reason;
+  EXPECT_TRUE(o.artifacts.contains("comments_error"));
 }

@@ -4,6 +4,7 @@
 
 #include "centaur/centaur_checker.hpp"
 #include "core/error.hpp"
+#include "core/failure_text.hpp"
 #include "core/poll_timing.hpp"
 #include "core/secret.hpp"
 #include "core/signal_match.hpp"
@@ -315,4 +316,95 @@ TEST(Secret, RedactsEverywhere) {
 TEST(Centaur, UrlEncoding) {
   EXPECT_EQ(gk::net::url_encode("https://github.com/o/r/pull/1"),
             "https%3A%2F%2Fgithub.com%2Fo%2Fr%2Fpull%2F1");
+}
+
+TEST(GraphQL, CheckRunsAskForTheirOutputAndStatusesForTheirDescription) {
+  std::string q(
+      json::parse(graphql::request_body({{"o", "r", 1, false, ""}})).at("query").as_string());
+  EXPECT_NE(q.find("... on CheckRun { name status conclusion detailsUrl title summary }"),
+            std::string::npos)
+      << q;
+  EXPECT_NE(q.find("... on StatusContext { context state targetUrl description }"),
+            std::string::npos)
+      << q;
+  auto a = graphql::parse_answer(R"({"data": {"pr0": {"pullRequest": {"headRefOid": "h",
+    "commits": {"nodes": [{"commit": {"oid": "h", "statusCheckRollup": {"contexts": {
+      "pageInfo": {"hasNextPage": false, "endCursor": null},
+      "nodes": [{"__typename": "CheckRun", "name": "b", "status": "COMPLETED",
+                 "conclusion": "FAILURE", "title": "2 failed", "summary": "see log"},
+                {"__typename": "CheckRun", "name": "c", "status": "COMPLETED",
+                 "conclusion": "FAILURE", "title": null, "summary": null},
+                {"__typename": "StatusContext", "context": "ci", "state": "FAILURE",
+                 "targetUrl": null, "description": "Build #12 failed"}]}}}}]}}}}})",
+                                 1);
+  ASSERT_EQ(a.pulls.at(0).ci.runs.size(), 2u);
+  EXPECT_EQ(a.pulls[0].ci.runs[0].title, "2 failed");
+  EXPECT_EQ(a.pulls[0].ci.runs[0].summary, "see log");
+  EXPECT_EQ(a.pulls[0].ci.runs[1].title, "");
+  EXPECT_EQ(a.pulls[0].ci.statuses.at(0).description, "Build #12 failed");
+}
+
+TEST(Rest, ParsesCheckOutputStatusDescriptionsAndReviewComments) {
+  auto runs = rest::parse_check_runs(json::parse(
+      R"({"total_count": 2, "check_runs": [
+          {"id": 4, "name": "b", "status": "completed", "conclusion": "failure",
+           "output": {"title": "2 failed", "summary": "see log", "text": null}},
+          {"id": 5, "name": "c", "status": "completed", "conclusion": "failure",
+           "output": {"title": null, "summary": null}}]})"));
+  EXPECT_EQ(runs.runs[0].title, "2 failed");
+  EXPECT_EQ(runs.runs[0].summary, "see log");
+  EXPECT_EQ(runs.runs[1].summary, "");
+  auto st = rest::parse_status(json::parse(R"({"state": "failure", "total_count": 1, "statuses": [
+      {"context": "ci", "state": "failure", "target_url": null, "description": "red"}]})"));
+  EXPECT_EQ(st.statuses[0].description, "red");
+  auto comments = rest::parse_review_comments(json::parse(R"([
+      {"user": {"login": "ann"}, "path": "a.cpp", "line": 12, "original_line": 10,
+       "body": "off by one", "pull_request_review_id": 7},
+      {"user": {"login": "bob"}, "path": "b.cpp", "line": null, "original_line": 3,
+       "body": "outdated", "pull_request_review_id": null}])"));
+  ASSERT_EQ(comments.size(), 2u);
+  EXPECT_EQ(comments[0].user, "ann");
+  EXPECT_EQ(comments[0].path, "a.cpp");
+  EXPECT_EQ(comments[0].line, 12);
+  EXPECT_EQ(comments[0].review_id, 7);
+  EXPECT_EQ(comments[1].line, 3);  // an outdated comment: where it was
+  EXPECT_THROW(rest::parse_review_comments(json::parse("{}")), rest::MalformedAnswer);
+  EXPECT_EQ(rest::review_comments_url("https://h/api/v3", "o/r", 5, 2),
+            "https://h/api/v3/repos/o/r/pulls/5/comments?per_page=100&page=2");
+}
+
+TEST(CiVerdict, AFailureCarriesTheFailingChecksOutputAndStatusDescriptions) {
+  CheckRunInfo bad = run("unit", "completed", "failure");
+  bad.title = "3 failed\x1b";
+  bad.summary = std::string(3'000, 's');
+  CiSnapshot s = snap({run("build", "completed", "success"), bad},
+                      {{"ci/jenkins", "error", "https://j/1", "Build #12 broke"},
+                       {"ci/fine", "success", "", "ok"}});
+  Verdict v = evaluate_ci(s, {});
+  ASSERT_EQ(v.kind, Kind::fail);
+  const auto &checks = v.artifacts.at("failed_checks").as_array();
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].at("title"), "3 failed");
+  EXPECT_LE(checks[0].at("summary").as_string().size(), gk::kFailureMaxSummaryBytes);
+  const auto &statuses = v.artifacts.at("failed_statuses").as_array();
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_EQ(statuses[0].at("description"), "Build #12 broke");
+}
+
+TEST(ReviewVerdict, LineCommentsOfTheRequestingReviewersComeFirstThenTheNewest) {
+  json::object a{{"reviewers", json::array{"ann"}}};
+  std::vector<ReviewCommentInfo> comments;
+  for (int i = 0; i < 60; ++i)
+    comments.push_back({i == 3 ? "ann" : "bob", "f.cpp", i + 1, "c" + std::to_string(i), 0});
+  add_review_comments(a, comments);
+  const auto &kept = a.at("comments").as_array();
+  ASSERT_EQ(kept.size(), gk::kFailureMaxComments);
+  EXPECT_EQ(a.at("comments_omitted"), 10);
+  EXPECT_EQ(kept[0].at("body"), "c3");   // ann's, though old
+  EXPECT_EQ(kept[1].at("body"), "c11");  // then bob's newest 49, in GitHub's order
+  EXPECT_EQ(kept.back().at("body"), "c59");
+  json::object few{{"reviewers", json::array{"ann"}}};
+  add_review_comments(few, {{"bob", "g.cpp", 0, "general", 0}});
+  EXPECT_EQ(few.at("comments").as_array()[0].at("line"), 0);
+  EXPECT_FALSE(few.contains("comments_omitted"));
 }

@@ -33,7 +33,7 @@ TEST(Instantiate, AGoalIsMadeOnceAndRunDrivesItWithTheFilesGoals) {
   boost::json::object made = boost::json::parse(a.out).as_object();
   EXPECT_TRUE(made.at("created").as_bool());
   std::string id(made.at("goal_id").as_string());
-  EXPECT_TRUE(id.starts_with("greet-ada-2-")) << id;
+  EXPECT_TRUE(id.starts_with("greet-ada-")) << id;  // times is optional: not part of the name
 
   Result again = run(
       {"instantiate", "goals.yaml", "greet", "--param", "who=ada", "--param", "times=2"}, in(d));

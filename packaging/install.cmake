@@ -61,6 +61,9 @@ install(FILES ${PROJECT_BINARY_DIR}/python/_install.py DESTINATION ${GK_PYTHON_D
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/pipelines/examples/
   DESTINATION ${CMAKE_INSTALL_DATADIR}/goalkeeper/examples COMPONENT runtime)
+# Beside examples/, as the examples import them (../templates/pr-shepherd.yaml).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/pipelines/templates/
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/goalkeeper/templates COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/pipelines/pipeline.schema.json
   DESTINATION ${CMAKE_INSTALL_DATADIR}/goalkeeper COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md

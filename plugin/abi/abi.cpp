@@ -138,9 +138,11 @@ GK_API int gk_open(const gk_host *host, const char *config_json, gk_plugin **out
     // GitHub and the review bot are polled by checkers built from the same configuration.
     auto checkers = gk::make_github_checkers(config);
     auto finder = gk::make_github_pull_finder(config);
+    auto poster = gk::make_github_status_poster(config);
     auto plugin = std::make_unique<gk_plugin>(std::move(config), std::move(hooks));
     for (auto &c : checkers) plugin->engine.add_checker(std::move(c));
     plugin->engine.set_pull_finder(std::move(finder));
+    plugin->engine.set_status_poster(std::move(poster));
     *out = plugin.release();
   });
 }

@@ -44,7 +44,7 @@ Config parse_config(std::string_view json) {
   c.raw = doc.as_object();
   check_keys(c.raw,
              {"state_path", "read_only", "durability", "busy_timeout_ms", "limits", "github",
-              "centaur", "webhook", "signals", "jobs", "dry_run"},
+              "centaur", "webhook", "signals", "jobs", "dry_run", "public_url"},
              "config");
   const auto &o = c.raw;
   if (const auto *v = o.if_contains("state_path")) {
@@ -59,6 +59,13 @@ Config parse_config(std::string_view json) {
   if (const auto *v = o.if_contains("dry_run")) {
     if (!v->is_bool()) fail(Errc::invalid, "config: dry_run must be true or false");
     c.dry_run = v->as_bool();
+  }
+  if (const auto *v = o.if_contains("public_url")) {
+    if (!v->is_string() ||
+        (!v->as_string().starts_with("http://") && !v->as_string().starts_with("https://")))
+      fail(Errc::invalid, "config: public_url must be an http:// or https:// URL");
+    c.public_url = v->as_string().c_str();
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   }
   if (const auto *v = o.if_contains("durability")) {
     if (!v->is_string() || (v->as_string() != "normal" && v->as_string() != "full"))

@@ -12,6 +12,7 @@ struct Config {
   bool durability_full = false;  // SQLite synchronous=FULL instead of NORMAL
   bool read_only = false;        // the state must exist; calls that would change it fail
   bool dry_run = false;          // no mutation reaches a service (merges, statuses): say instead
+  std::string public_url;        // where people see goals: commit statuses link <url>/#goal=ID
   int busy_timeout_ms = 5000;
   int max_parallel = 8;             // spawned jobs running at once, all goals together
   int64_t lease_s = 300;            // a started job without heartbeat for this long is orphaned

@@ -179,6 +179,11 @@ json::object Engine::apply_discovery(DiscoveryCycle &c, bool dry_run) {
     auto existing = model_.goal_by_id.find(def.id);
     if (existing != model_.goal_by_id.end()) {
       Goal &g = model_.goals[existing->second];
+      if (!dry_run && !pr.head_sha.empty() && g.head_sha != pr.head_sha &&
+          g.state != GoalState::finished) {
+        g.head_sha = pr.head_sha;
+        tx_.dirty(g);
+      }
       if (g.discovery_paused && g.state == GoalState::paused) {
         if (!dry_run) {
           g.discovery_paused = false;
@@ -200,7 +205,9 @@ json::object Engine::apply_discovery(DiscoveryCycle &c, bool dry_run) {
     actions.push_back(action(name, "create", def.id, ""));
     if (dry_run) continue;
     add_goal(def, tmpl->source, t.id, name);
-    start_goal(model_.goals[model_.goal_by_id.at(def.id)], false);
+    Goal &made = model_.goals[model_.goal_by_id.at(def.id)];
+    made.head_sha = pr.head_sha;
+    start_goal(made, false);
   }
   std::map<std::string, const FoundPullRequest *> closed;
   for (const FoundPullRequest &pr : c.closed.pulls)

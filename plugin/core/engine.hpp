@@ -9,9 +9,11 @@
 #include <boost/json.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
+#include "core/commit_status.hpp"
 #include "core/config.hpp"
 #include "core/gate_checker.hpp"
 #include "core/gate_nudge.hpp"
@@ -57,6 +59,8 @@ class Engine {
   void add_checker(std::shared_ptr<GateChecker> checker);
   // Registers how discovery searches for pull requests (before the first step).
   void set_pull_finder(std::shared_ptr<PullFinder> finder) { finder_ = std::move(finder); }
+  // Registers how commit statuses reach pull requests (before the first step).
+  void set_status_poster(std::shared_ptr<StatusPoster> poster) { poster_ = std::move(poster); }
   // Runs the due triggers (all with "force", one with "trigger"); "dry_run" changes nothing.
   // One object per trigger searched: {"trigger", "requests", "actions": [{"pr", "action",
   // "goal_id", "reason"}], "error"?} (discovery.cpp).
@@ -82,6 +86,10 @@ class Engine {
   void close_goal(Goal &g, const std::string &why);
   // The triggers whose query can match a pull request of `repo` become due now; their ids.
   boost::json::array discovery_due_for(const std::string &repo);
+  // Commit statuses (pr_status.cpp): what a goal's pull request should say now; sending those
+  // that changed.
+  std::optional<CommitStatus> wanted_status(const Goal &g) const;
+  void post_statuses(int64_t budget_ms);
   void run_due_timers();                                                 // step.cpp
   void review_plan(Goal &g, bool approve, const std::string &feedback);  // reviews.cpp
   boost::json::object status_json(const Goal &g) const;                  // query.cpp
@@ -96,6 +104,7 @@ class Engine {
   Jobs jobs_{model_, tx_, tree_, config_, hooks_};
   Gates gates_{model_, tx_, tree_, config_};
   std::shared_ptr<PullFinder> finder_;
+  std::shared_ptr<StatusPoster> poster_;
   int64_t next_discovery_ms_ = 0;  // host time the first trigger is due; 0 = read the triggers
   std::mutex mutex_;
   bool stale_ = true;  // the model must be read from disk before use

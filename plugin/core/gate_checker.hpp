@@ -25,8 +25,8 @@ struct GateOutcome {
   Kind kind = Kind::wait;
   boost::json::object artifacts;  // pass/fail: what the agent or a person should see
   std::string reason;  // blocked: what a person must fix; wait: a transport problem; recheck: why
-  int64_t next_poll_ms = 0;       // wait: when to ask again (absolute, host time); 0 = default
-  boost::json::object memo;       // kept for the next poll (ETag, head commit, ...)
+  int64_t next_poll_ms = 0;  // wait: when to ask again (absolute, host time); 0 = default
+  boost::json::object memo;  // kept for the next poll (ETag, head commit, ...)
   // wait: the service moved since the last poll in a way a webhook announces (a new head commit).
   // With pass and fail the engine knows that by itself.
   bool moved = false;

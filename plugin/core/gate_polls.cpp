@@ -145,6 +145,11 @@ void Gates::apply_polls(const std::vector<DuePoll> &due, const std::vector<GateO
         break;
       case GateOutcome::Kind::wait: {
         check_announced(t, d, o.moved, announced);
+        if (o.memo.if_contains("missing_checks") != nullptr &&
+            (!entry.memo.contains("missing_checks") ||
+             entry.memo.at("missing_checks") != o.memo.at("missing_checks")))
+          tx_.event(g, &t, "checks_missing",
+                    {{"part", d.path}, {"checks", o.memo.at("missing_checks")}});
         PartPoll next{wait_until(d, o, kDefaultPollMs), o.memo, 0};
         if (nudge_now > d.nudged_ms) {
           next.next_ms = std::min(next.next_ms, nudge_now + c_.webhook_coalesce_ms);

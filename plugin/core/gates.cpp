@@ -100,8 +100,18 @@ void Gates::resolve_gate_part(TaskIndex i, const std::string &path, bool pass,
     gate_failed(i, gathered);
 }
 
+void Gates::note_head(const Task &t, const json::object &artifacts) {
+  const auto *head = artifacts.if_contains("head_sha");
+  if (!head || !head->is_string() || head->as_string().empty()) return;
+  Goal &g = m_.goals[t.goal];
+  if (g.head_sha == head->as_string()) return;
+  g.head_sha = head->as_string();
+  tx_.dirty(g);
+}
+
 void Gates::gate_passed(TaskIndex i, const json::object &artifacts) {
   Task &t = m_.tasks[i];
+  note_head(t, artifacts);
   for (const auto &kv : artifacts) t.artifacts[kv.key()] = kv.value();
   tx_.event(m_.goals[t.goal], &t, "gate_passed", {{"artifacts", artifacts}});
   tree_.deactivate_gate(i);
@@ -111,6 +121,7 @@ void Gates::gate_passed(TaskIndex i, const json::object &artifacts) {
 
 void Gates::gate_failed(TaskIndex i, const json::object &artifacts) {
   Task &t = m_.tasks[i];
+  note_head(t, artifacts);
   Goal &g = m_.goals[t.goal];
   tx_.event(g, &t, "gate_failed", {{"artifacts", artifacts}});
   tree_.deactivate_gate(i);
@@ -187,8 +198,22 @@ json::object Gates::apply_signal(const SignalQuery &q) {
 void Gates::deadline_due(TaskIndex i, int64_t due_ms) {
   Task &t = m_.tasks[i];
   if (!m_.active_gates.count(i) || t.gate().deadline_ms != due_ms) return;
-  tx_.event(m_.goals[t.goal], &t, "gate_timeout", {});
-  gate_failed(i, {{"reason", "timeout"}});
+  json::object why{{"reason", "timeout"}};
+  json::array missing;
+  for (const auto &[path, poll] : t.gate().polls)
+    if (const auto *m = poll.memo.if_contains("missing_checks"); m && m->is_array())
+      for (const auto &name : m->as_array()) missing.push_back(name);
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto &n : missing)
+      names += (names.empty() ? "'" : ", '") + std::string(n.as_string()) + "'";
+    why["missing_checks"] = missing;
+    why["message"] = "timed out: the required check" +
+                     std::string(missing.size() > 1 ? "s " : " ") + names +
+                     (missing.size() > 1 ? " never reported" : " never reported");
+  }
+  tx_.event(m_.goals[t.goal], &t, "gate_timeout", why);
+  gate_failed(i, why);
 }
 
 }  // namespace gk

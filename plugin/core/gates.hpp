@@ -59,6 +59,8 @@ class Gates {
                          const boost::json::value &artifacts);
   void gate_passed(TaskIndex i, const boost::json::object &artifacts);
   void gate_failed(TaskIndex i, const boost::json::object &artifacts);
+  // The goal's pull request head, as a gate's answer gives it (commit statuses go there).
+  void note_head(const Task &t, const boost::json::object &artifacts);
   // Merge tasks (gate_merge.cpp): the head commits the gates before task i passed on, and sending
   // those gates back to check a new head.
   boost::json::array approved_heads(TaskIndex i) const;

@@ -215,8 +215,8 @@ json::object resolve_params(const GoalTemplate &t, const json::object &given) {
 std::string instance_goal_id(const GoalTemplate &t, const json::object &params) {
   // The required params identify the goal; optional ones tune it. A param added later with a
   // default must not rename the goals made before, or one pull request would get two goals.
-  const bool any_required = std::any_of(t.params.begin(), t.params.end(),
-                                        [](const ParamSpec &p) { return p.required; });
+  const bool any_required =
+      std::any_of(t.params.begin(), t.params.end(), [](const ParamSpec &p) { return p.required; });
   std::string readable = t.id;
   json::array fingerprint;
   for (const ParamSpec &p : t.params) {

@@ -108,6 +108,9 @@ struct Goal {
   std::string trigger_id, pull;
   bool discovery_paused = false;
   std::string closed;
+  // The pull request's head as last seen (discovery, gates), and the commit status last posted
+  // on it ("state\ndescription\nsha"), so a status is sent on transitions only.
+  std::string head_sha, status_posted;
 
   // Derived.
   bool dirty = false;               // changed in the current call, to be written

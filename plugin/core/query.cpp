@@ -42,6 +42,11 @@ json::object Engine::status_json(const Goal &g) const {
       a["gate"] = t.def->wait_for.contains("type") ? t.def->wait_for.at("type") : json::value();
       a["since_ms"] = t.gate().active ? json::value(t.gate().activated_ms) : json::value();
       a["waits_for"] = unresolved_types(t.gate());
+      json::array missing;
+      for (const auto &[path, poll] : t.gate().polls)
+        if (const auto *m = poll.memo.if_contains("missing_checks"); m && m->is_array())
+          for (const auto &name : m->as_array()) missing.push_back(name);
+      if (!missing.empty()) a["missing_checks"] = std::move(missing);
     }
     active.push_back(std::move(a));
   };

@@ -156,6 +156,9 @@ json::object Engine::step(const json::object &input) {
         {"actions", std::move(actions)}, {"next_step_ms", next}, {"goals", std::move(goals)}};
   });
   if (!discovered.empty()) out["discovered"] = std::move(discovered);
+  // What each shepherded pull request says changed with this step: tell GitHub. A fault only
+  // delays it to a later step.
+  if (poster_) post_statuses(std::max<int64_t>(budget, 1000));
   return out;
 }
 

@@ -109,6 +109,8 @@ ALTER TABLE goals ADD COLUMN trigger_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE goals ADD COLUMN pull TEXT NOT NULL DEFAULT '';        -- 'acme/shop#11'
 ALTER TABLE goals ADD COLUMN discovery_paused INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE goals ADD COLUMN closed TEXT NOT NULL DEFAULT '';      -- why discovery ended it
+ALTER TABLE goals ADD COLUMN head_sha TEXT NOT NULL DEFAULT '';    -- its pull request's head
+ALTER TABLE goals ADD COLUMN status_posted TEXT NOT NULL DEFAULT ''; -- the commit status sent
 )sql",
 };
 
@@ -180,8 +182,8 @@ void Store::open(const std::string &path, bool durability_full, int busy_timeout
       "INSERT INTO tasks(goal_id, task_id, parent, position, def, dynamic) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   update_goal_ = db_.prepare(
-      "UPDATE goals SET state=?2, spec=?3, finish_announced=?4, discovery_paused=?5, closed=?6 "
-      "WHERE id=?1");
+      "UPDATE goals SET state=?2, spec=?3, finish_announced=?4, discovery_paused=?5, closed=?6, "
+      "head_sha=?7, status_posted=?8 WHERE id=?1");
   insert_event_ = db_.prepare(
       "INSERT INTO events(ts_ms, goal_id, task_id, kind, data) VALUES(?1, ?2, ?3, ?4, ?5)");
   changed_by_others();
@@ -234,7 +236,7 @@ Model Store::read_all() {
   Model m;
   auto gq = db_.prepare(
       "SELECT id, header, source, state, spec, finish_announced, trigger_id, pull, "
-      "discovery_paused, closed FROM goals ORDER BY created_ms, rowid");
+      "discovery_paused, closed, head_sha, status_posted FROM goals ORDER BY created_ms, rowid");
   while (gq.step()) {
     Goal g;
     g.id = gq.text(0);
@@ -247,6 +249,8 @@ Model Store::read_all() {
     g.pull = gq.text(7);
     g.discovery_paused = gq.int64(8) != 0;
     g.closed = gq.text(9);
+    g.head_sha = gq.text(10);
+    g.status_posted = gq.text(11);
     m.goal_by_id.emplace(g.id, static_cast<int32_t>(m.goals.size()));
     m.goals.push_back(std::move(g));
   }
@@ -413,6 +417,8 @@ void Store::update_goal(const Goal &g) {
       .bind(4, g.finish_announced ? 1 : 0)
       .bind(5, g.discovery_paused ? 1 : 0)
       .bind(6, g.closed)
+      .bind(7, g.head_sha)
+      .bind(8, g.status_posted)
       .run();
 }
 

@@ -4,14 +4,14 @@
 
 #include <cstdint>
 #include <optional>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/goal_template.hpp"
-#include "core/trigger.hpp"
 #include "core/model.hpp"
 #include "core/sqlite.hpp"
+#include "core/trigger.hpp"
 
 namespace gk {
 

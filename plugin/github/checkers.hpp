@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/commit_status.hpp"
 #include "core/config.hpp"
 #include "core/gate_checker.hpp"
 #include "core/pull_finder.hpp"
@@ -19,5 +20,8 @@ std::vector<std::shared_ptr<GateChecker>> make_github_checkers(const Config &con
 
 // Discovery's search for pull requests (Engine::set_pull_finder), over GitHub's search API.
 std::shared_ptr<PullFinder> make_github_pull_finder(const Config &config);
+
+// Commit statuses on shepherded pull requests (Engine::set_status_poster).
+std::shared_ptr<StatusPoster> make_github_status_poster(const Config &config);
 
 }  // namespace gk

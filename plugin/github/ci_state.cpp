@@ -58,6 +58,17 @@ std::vector<CheckRunInfo> latest_runs(const std::vector<CheckRunInfo> &runs) {
   return out;
 }
 
+std::vector<std::string> missing_checks(const CiSnapshot &snapshot,
+                                        const std::vector<std::string> &required) {
+  std::set<std::string> present;
+  for (const auto &r : snapshot.runs) present.insert(r.name);
+  for (const auto &s : snapshot.statuses) present.insert(s.context);
+  std::vector<std::string> out;
+  for (const auto &name : required)
+    if (!present.count(name)) out.push_back(name);
+  return out;
+}
+
 Verdict evaluate_ci(const CiSnapshot &snapshot, const std::vector<std::string> &required) {
   Verdict v;
   std::vector<CheckRunInfo> runs = latest_runs(snapshot.runs);

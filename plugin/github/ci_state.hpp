@@ -48,6 +48,10 @@ std::vector<CheckRunInfo> latest_runs(const std::vector<CheckRunInfo> &runs);
 // by prompt_text (core/failure_text.hpp).
 Verdict evaluate_ci(const CiSnapshot &snapshot, const std::vector<std::string> &required);
 
+// The required names (the gate's `checks:`) no check run or status context reports, in order.
+std::vector<std::string> missing_checks(const CiSnapshot &snapshot,
+                                        const std::vector<std::string> &required);
+
 // A short stable digest of everything that decides the verdict (to notice "nothing changed").
 std::string ci_fingerprint(const CiSnapshot &snapshot);
 

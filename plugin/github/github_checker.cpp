@@ -575,6 +575,7 @@ GateOutcome GitHubChecker::Impl::outcome(Work &w) {
   if (p) return from_problem(w, p);
 
   Verdict v;
+  std::vector<std::string> missing;  // gh_ci: required checks not reported yet
   std::string fingerprint;
   std::string head;
   if (s.type == GateSpec::Type::ci) {
@@ -601,7 +602,14 @@ GateOutcome GitHubChecker::Impl::outcome(Work &w) {
         return o;
       }
     }
+    // Our own commit status says what the goal waits for: counting it would make a gate wait
+    // for itself.
+    const std::size_t before = snap.statuses.size();
+    std::erase_if(snap.statuses,
+                  [&](const StatusInfo &st) { return st.context == settings.status_context; });
+    if (snap.statuses.size() != before) snap.combined_state.reset();
     v = evaluate_ci(snap, s.checks);
+    missing = missing_checks(snap, s.checks);
     fingerprint = ci_fingerprint(snap);
   } else {
     std::optional<std::string> decision;
@@ -621,6 +629,13 @@ GateOutcome GitHubChecker::Impl::outcome(Work &w) {
   if (v.kind == Verdict::Kind::wait) {
     GateOutcome o = waiting(w, fingerprint);
     if (!head.empty() && s.type == GateSpec::Type::ci && s.pr > 0) o.memo["head"] = head;
+    // A required check that never reports would hold the gate without a word: the engine shows
+    // the names in status and events, and in the reason when the gate times out.
+    if (missing.empty()) {
+      o.memo.erase("missing_checks");
+    } else {
+      o.memo["missing_checks"] = json::array(missing.begin(), missing.end());
+    }
     return o;
   }
   GateOutcome o;

@@ -35,7 +35,7 @@ const std::vector<OptionSpec> &global_options() {
 const std::vector<CommandSpec> &command_specs() {
   static const std::vector<CommandSpec> specs = {
       {"run",
-       "run FILE.yaml [--goal ID] [--jobs N] [--auto-approve] [--spec]",
+       "run FILE.yaml [--goal ID] [--jobs N] [--auto-approve] [--spec] [--dry-run]",
        "load goals, start them and drive them until they finish or wait on a person",
        "Loads the goal file, starts its goals (or only --goal) and runs the step loop: starts the\n"
        "jobs the plugin asks for (pinned ones in this directory, spawned ones in git worktrees or\n"
@@ -46,7 +46,9 @@ const std::vector<CommandSpec> &command_specs() {
        {{"goal", "ID", "start and run only this goal"},
         {"jobs", "N", "run at most N jobs at a time"},
         {"auto-approve", "", "approve every review as soon as it is asked for"},
-        {"spec", "", "start goals in spec mode: their first job plans the subtasks"}},
+        {"spec", "", "start goals in spec mode: their first job plans the subtasks"},
+        {"dry-run", "",
+         "start no job and send no mutation (merges, commit statuses); say what would happen"}},
        {"goalkeeper run pipelines/examples/hello.yaml --auto-approve",
         "goalkeeper run pipelines/examples/fanout.yaml --jobs 4",
         "goalkeeper run goals.yaml --goal land-login-fix --state /tmp/gk/state.db"},

@@ -20,6 +20,7 @@ int cmd_validate(const Args &args);     // plan_command.cpp
 int cmd_plan(const Args &args);         // plan_command.cpp
 int cmd_instantiate(const Args &args);  // instantiate_command.cpp
 int cmd_discover(const Args &args);     // discover_command.cpp
+int cmd_run_dry(const Args &args);      // dry_run_command.cpp: run --dry-run
 int cmd_task(const Args &args);         // task_command.cpp
 int cmd_completion(const Args &args);   // completion_command.cpp
 

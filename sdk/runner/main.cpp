@@ -32,7 +32,7 @@ void install_interrupt_handler() {
 
 int dispatch(const Args &args) {
   const std::string &c = args.command;
-  if (c == "run") return cmd_run(args);
+  if (c == "run") return args.has("dry-run") ? cmd_run_dry(args) : cmd_run(args);
   if (c == "step") return args.has("no-start") ? cmd_step_no_start(args) : cmd_step(args);
   if (c == "job") return cmd_job(args);
   if (c == "serve") return cmd_serve(args);

@@ -74,6 +74,8 @@ json::object open_config(const Args &args, bool in_memory) {
       throw UsageError("--config " + *file + ": expected a mapping of configuration keys");
     if (v.is_object()) config = v.as_object();
   }
+  // run --dry-run: the plugin sends no mutation anywhere (merges, commit statuses).
+  if (args.has("dry-run") && args.command == "run") config["dry_run"] = true;
   if (in_memory) {
     config["state_path"] = ":memory:";
     return config;

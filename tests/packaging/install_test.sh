@@ -87,6 +87,9 @@ export PATH="$prefix/bin:/usr/bin:/bin"
 unset GOALKEEPER_PLUGIN
 goalkeeper validate "$prefix/share/goalkeeper/examples/hello.yaml" > /dev/null ||
   fail "validate failed"
+# The installed example imports the installed template beside it.
+goalkeeper validate "$prefix/share/goalkeeper/examples/pr-shepherd.yaml" > /dev/null ||
+  fail "validate of the installed pr-shepherd example (which imports ../templates) failed"
 goalkeeper run "$prefix/share/goalkeeper/examples/hello.yaml" --auto-approve > "$tmp/run.log" 2>&1 ||
   { cat "$tmp/run.log" >&2; fail "run of the installed hello example failed"; }
 goalkeeper status --json > "$tmp/status.json"

@@ -145,7 +145,8 @@ TEST(Durability, AVersionOneStateIsMigratedAndKeepsItsGoals) {
           "DROP TABLE webhook_feeds; ALTER TABLE tasks DROP COLUMN host_ref; "
           "DROP TABLE templates; DROP TABLE triggers; ALTER TABLE goals DROP COLUMN trigger_id; "
           "ALTER TABLE goals DROP COLUMN pull; ALTER TABLE goals DROP COLUMN "
-          "discovery_paused; ALTER TABLE goals DROP COLUMN closed; "
+          "discovery_paused; ALTER TABLE goals DROP COLUMN closed; ALTER TABLE goals DROP "
+                         "COLUMN head_sha; ALTER TABLE goals DROP COLUMN status_posted; "
           "UPDATE schema_version SET version = 1",
           nullptr, nullptr, nullptr),
       SQLITE_OK);
@@ -183,7 +184,8 @@ TEST(Durability, AVersionTwoStateIsMigratedAndItsRunningJobsTakeAHostRef) {
                          "ALTER TABLE tasks DROP COLUMN host_ref; DROP TABLE templates; "
                          "DROP TABLE triggers; ALTER TABLE goals DROP COLUMN trigger_id; "
                          "ALTER TABLE goals DROP COLUMN pull; ALTER TABLE goals DROP COLUMN "
-                         "discovery_paused; ALTER TABLE goals DROP COLUMN closed; "
+                         "discovery_paused; ALTER TABLE goals DROP COLUMN closed; ALTER TABLE goals DROP "
+                         "COLUMN head_sha; ALTER TABLE goals DROP COLUMN status_posted; "
                          "UPDATE schema_version SET version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);

@@ -48,6 +48,7 @@ struct EngineWithFake {
     engine = std::make_unique<gk::Engine>(config, hooks);
     for (auto &c : gk::make_github_checkers(config)) engine->add_checker(c);
     engine->set_pull_finder(gk::make_github_pull_finder(config));
+    engine->set_status_poster(gk::make_github_status_poster(config));
   }
   ~EngineWithFake() {
     engine.reset();

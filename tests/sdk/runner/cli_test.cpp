@@ -65,6 +65,7 @@ TEST(Cli, PlanShowsOrderParallelismSessionsGatesAndReviews) {
   EXPECT_NE(s.out.find("[gate: gh_ci]"), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("[gate: centaur_review]"), std::string::npos);
   EXPECT_NE(s.out.find("[gate: gh_review]"), std::string::npos);
+  EXPECT_NE(s.out.find("[merge]"), std::string::npos);
 
   write(d / "needs.yaml", R"(version: 1
 defaults: {run: ["true"]}

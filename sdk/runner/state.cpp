@@ -76,6 +76,10 @@ json::object open_config(const Args &args, bool in_memory) {
   }
   // run --dry-run: the plugin sends no mutation anywhere (merges, commit statuses).
   if (args.has("dry-run") && args.command == "run") config["dry_run"] = true;
+  // serve --public-url: where people open a goal, linked from commit statuses (#goal=ID).
+  if (auto url = args.get("public-url");
+      url && args.command == "serve" && !config.contains("public_url"))
+    config["public_url"] = *url;
   if (in_memory) {
     config["state_path"] = ":memory:";
     return config;

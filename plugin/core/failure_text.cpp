@@ -120,6 +120,12 @@ bool review_shaped(const json::object &a) {
          (comments && !comments->empty());
 }
 
+// An entry that is not an object (a signal may send plain text) is shown as it is.
+void plain_item(const json::value &v, std::string &out) {
+  const std::string text = v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+  out += "- " + one_line(text) + "\n";
+}
+
 void render_ci(const json::object &a, std::string &out) {
   if (const auto *checks = list(a, "failed_checks"); checks && !checks->empty()) {
     out += "Failing checks:\n";
@@ -128,10 +134,7 @@ void render_ci(const json::object &a, std::string &out) {
       if (shown == kFailureMaxChecks) continue;
       ++shown;
       if (!v.is_object()) {  // a signal's own words: "lint: failure"
-        out += "- " +
-               one_line(v.is_string() ? std::string_view(v.get_string())
-                                      : std::string_view(json::serialize(v))) +
-               "\n";
+        plain_item(v, out);
         continue;
       }
       const auto &c = v.as_object();
@@ -152,10 +155,7 @@ void render_ci(const json::object &a, std::string &out) {
       if (shown == kFailureMaxChecks) continue;
       ++shown;
       if (!v.is_object()) {
-        out += "- " +
-               one_line(v.is_string() ? std::string_view(v.get_string())
-                                      : std::string_view(json::serialize(v))) +
-               "\n";
+        plain_item(v, out);
         continue;
       }
       const auto &s = v.as_object();

@@ -61,6 +61,27 @@ def test_a_goal_runs_through_every_call_of_the_abi(gk):
     assert gk.version
 
 
+def test_a_template_makes_one_goal_per_params_and_discover_runs_no_triggers(gk):
+    loaded = gk.load(
+        """
+version: 1
+templates:
+  - id: greet
+    params: {who: {type: string, required: true}}
+    tasks: [{id: say, run: ["true"]}]
+""",
+        "t.yaml",
+    )
+    assert loaded["templates"] == [{"template_id": "greet", "params": ["who"]}]
+    made = gk.instantiate("greet", {"who": "ada"})
+    assert made["created"] and made["goal_id"].startswith("greet-ada-")
+    assert gk.instantiate("greet", {"who": "ada"})["created"] is False
+    with pytest.raises(goalkeeper.Error) as err:
+        gk.instantiate("greet", {})
+    assert "param 'who' is required" in str(err.value)
+    assert gk.discover({"force": True}) == {"triggers": []}
+
+
 def test_a_failed_call_raises_error_with_code_name_and_the_plugins_message(gk):
     with pytest.raises(goalkeeper.Error) as bad:
         gk.load("version: 1\ngoals: [{id: g, tasks: [{id: a, wait_fo: 1}]}]\n", "bad.yaml")

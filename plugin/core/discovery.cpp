@@ -83,7 +83,7 @@ json::array Engine::discover(const json::object &options, int64_t budget_ms) {
     refresh();
     next_discovery_ms_ = INT64_MAX;
     for (Store::TriggerRow &row : store_.read_triggers()) {
-      if (row.next_ms > now) next_discovery_ms_ = std::min(next_discovery_ms_, row.next_ms);
+      next_discovery_ms_ = std::min(next_discovery_ms_, row.next_ms);
       if (only && row.def.id != *only) continue;
       if (!force && row.next_ms > now) continue;
       DiscoveryCycle c;
@@ -123,14 +123,16 @@ json::array Engine::discover(const json::object &options, int64_t budget_ms) {
     for (DiscoveryCycle &c : cycles) out.push_back(apply_discovery(c, dry_run));
     return out;
   };
-  // The triggers searched now are due again at their next_ms (written by apply_discovery).
-  next_discovery_ms_ = 0;
   if (dry_run) {
     std::lock_guard lock(mutex_);
     refresh();
     return apply();
   }
-  return mutate(apply);
+  return mutate([&] {
+    // The triggers searched now are due again at their next_ms (written by apply_discovery).
+    next_discovery_ms_ = 0;
+    return apply();
+  });
 }
 
 json::object Engine::apply_discovery(DiscoveryCycle &c, bool dry_run) {

@@ -47,14 +47,14 @@ json::object Engine::step(const json::object &input) {
   // Discovery first: a goal it makes can dispatch in this very step. It shares the budget.
   json::array discovered;
   if (finder_) {
-    int64_t now;
+    bool due;
     {
       std::lock_guard lock(mutex_);
-      now = clock();
       if (store_.changed_by_others()) stale_ = true;
       if (stale_) next_discovery_ms_ = 0;
+      due = clock() >= next_discovery_ms_;
     }
-    if (now >= next_discovery_ms_) {
+    if (due) {
       const auto began = std::chrono::steady_clock::now();
       discovered = discover({}, budget);
       budget = std::max<int64_t>(0, budget - std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -36,20 +36,26 @@ std::string iso_utc(int64_t epoch_ms) {
   return buf;
 }
 
-// The trigger's query for pull requests that closed since `since`: its qualifiers without the
-// ones that say "open".
+// The pull requests of the trigger's repositories that closed since `since`: its repo:, org: and
+// user: qualifiers only, so that a pull request closed after its label was removed (its goal
+// paused) is found too. A query that names no repository keeps its other qualifiers instead (but
+// not is:open), or the search would cover all of GitHub.
 std::string closed_query(const std::string &query, int64_t since_wall_ms) {
-  std::string out;
+  std::string scope, rest;
   std::size_t at = 0;
   while (at < query.size()) {
     std::size_t end = query.find(' ', at);
     if (end == std::string::npos) end = query.size();
     std::string word = query.substr(at, end - at);
     at = end + 1;
-    if (word.empty() || word == "is:open" || word == "state:open") continue;
-    out += (out.empty() ? "" : " ") + word;
+    const std::string lower = ascii_lower(word);
+    if (word.empty() || lower == "is:open" || lower == "state:open") continue;
+    if (lower.starts_with("repo:") || lower.starts_with("org:") || lower.starts_with("user:"))
+      scope += word + " ";
+    else
+      rest += word + " ";
   }
-  return out + " is:closed updated:>=" + iso_utc(since_wall_ms);
+  return (scope.empty() ? rest : scope) + "is:pr is:closed updated:>=" + iso_utc(since_wall_ms);
 }
 
 json::object action(const std::string &pr, const char *what, const std::string &goal_id,

@@ -161,6 +161,20 @@ TEST(Discovery, APullRequestClosedOrMergedOutsideEndsItsGoalAsClosed) {
   EXPECT_TRUE(h.cycle().empty()) << json::serialize(h.last);
 }
 
+TEST(Discovery, APausedGoalWhosePullRequestIsThenClosedEndsAsClosed) {
+  Discovery h;
+  h.engine->load(file(), "shop.yaml");
+  std::string id(h.cycle().at("acme/shop#14").at("goal_id").as_string());
+  h.fake.set_pull("acme/shop", 14, pull({}, "Faster checkout"));  // label removed: paused
+  EXPECT_EQ(h.cycle().at("acme/shop#14").at("action").as_string(), "pause");
+  gkfake::PullState closed = pull({}, "Faster checkout");
+  closed.state = "closed";
+  closed.updated_at = closed.closed_at = iso_now();
+  h.fake.set_pull("acme/shop", 14, closed);
+  EXPECT_EQ(h.cycle().at("acme/shop#14").at("action").as_string(), "stop");
+  EXPECT_EQ(h.goal(id).at("status").as_string(), "closed");
+}
+
 TEST(Discovery, ADryRunChangesNothing) {
   Discovery h;
   h.engine->load(file(), "shop.yaml");

@@ -191,13 +191,26 @@ int cmd_validate(const Args &args) {
     for (const auto &w : missing_commands(tree, fs::current_path(), goal_folder(file)))
       warnings.emplace_back(w);
   }
+  std::string also;  // templates and triggers, when the file has any
+  for (const char *what : {"templates", "triggers"}) {
+    std::string list;
+    for (const auto &t : json_array(result, what))
+      list += (list.empty() ? "" : ", ") +
+              (t.is_string() ? std::string(t.as_string()) : json_str(t.as_object(), "template_id"));
+    if (!list.empty()) also += std::string(", ") + what + ": " + list;
+  }
   if (args.has("json")) {
-    std::cout << json::serialize(json::object{
-                     {"file", file}, {"valid", true}, {"goals", goals}, {"warnings", warnings}})
+    std::cout << json::serialize(json::object{{"file", file},
+                                              {"valid", true},
+                                              {"goals", goals},
+                                              {"templates", json_array(result, "templates")},
+                                              {"triggers", json_array(result, "triggers")},
+                                              {"warnings", warnings}})
               << '\n';
   } else {
     std::cout << shown(file) << ": ok, " << goals.size() << (goals.size() == 1 ? " goal" : " goals")
-              << " (" << names << "), " << tasks << " tasks\n";
+              << (names.empty() ? "" : " (" + names + ")") << ", " << tasks << " tasks" << also
+              << '\n';
     for (const auto &w : warnings)
       std::cerr << "warning: " << std::string_view(w.as_string()) << '\n';
   }
@@ -243,6 +256,18 @@ int cmd_plan(const Args &args) {
     }
     out += "\n";
     plans.push_back(json::object{{"goal_id", id}, {"waves", std::move(jwaves)}});
+  }
+  if (plans.empty()) {
+    // A file of templates: plan one with a goal entry or `goalkeeper instantiate`.
+    std::string names;
+    for (const auto &t : json_array(result, "templates"))
+      names += (names.empty() ? "" : ", ") + json_str(t.as_object(), "template_id");
+    out += shown(file) + ": no goals to plan" +
+           (names.empty() ? std::string()
+                          : "; templates: " + names +
+                                " (a goal entry {template: ID, params: {...}} "
+                                "or `goalkeeper instantiate` makes one)") +
+           "\n\n";
   }
   out +=
       "[pinned] the goal's own session, one task at a time   [spawn] a child job in its own "

@@ -273,11 +273,12 @@ GK_API void gk_close(gk_plugin *p);
 **     A file's "imports" are read by the plugin, relative to the folder of source_name.
 **
 ** Returns GK_OK; GK_ERR_INVALID (YAML syntax, unknown keys, wrong types, duplicate ids, dangling
-** or cyclic needs, bad templates, a template that puts a task's artifacts or summary into `run`
-** or reads a task that does not finish first, nesting past the limits; the message starts with
-** "source:line:column: "); GK_ERR_CONFLICT
-** (a goal already in the state has a different definition; the message names the goal and the
-** first difference); GK_ERR_IO; GK_ERR_BUSY.
+** or cyclic needs, bad expressions, an expression that puts a task's artifacts or summary into
+** `run` or reads a task that does not finish first, nesting past the limits, a template or
+** trigger that does not check, an imported file that cannot be read; the message starts with
+** "source:line:column: "); GK_ERR_CONFLICT (a goal already in the state has a different
+** definition; the message names the goal and the first difference; a trigger id another file
+** holds); GK_ERR_IO; GK_ERR_BUSY.
 */
 GK_API int gk_load(gk_plugin *p, const char *yaml, const char *source_name, char **result_json);
 

@@ -159,8 +159,15 @@ void Gates::apply_polls(const std::vector<DuePoll> &due, const std::vector<GateO
           // verdict, when the retry finds it, was announced.
           next.nudged_ms = d.nudged_ms;
         }
+        // Said once while it stays the same (a dry run's "would merge ..." on every poll).
+        const auto *said = entry.memo.if_contains("said");
+        const bool repeat = said && said->is_string() && said->as_string() == o.reason;
+        if (o.reason.empty())
+          next.memo.erase("said");
+        else
+          next.memo["said"] = o.reason;
         entry = std::move(next);
-        if (!o.reason.empty())
+        if (!o.reason.empty() && !repeat)
           tx_.event(g, &t, "gate_poll_problem", {{"part", d.path}, {"reason", o.reason}});
         tx_.dirty(i);
         break;

@@ -8,8 +8,12 @@ namespace json = boost::json;
 
 GoalOutcome goal_outcome(const json::object &g, std::vector<std::string> &human_gates) {
   const std::string state = json_str(g, "state");
-  if (state == "finished")
-    return json_str(g, "status") == "failed" ? GoalOutcome::failed : GoalOutcome::done;
+  if (state == "finished") {
+    const std::string status = json_str(g, "status");
+    return status == "failed"   ? GoalOutcome::failed
+           : status == "closed" ? GoalOutcome::closed
+                                : GoalOutcome::done;
+  }
   bool jobs_active = false, machine_gate = false;
   for (const auto &av : json_array(g, "active")) {
     const json::object &a = av.as_object();

@@ -10,7 +10,9 @@
 
 namespace gk::runner {
 
-enum class GoalOutcome { working, done, failed, waiting };
+// closed: discovery ended the goal (its pull request was closed or merged outside goalkeeper);
+// like done, not a failure.
+enum class GoalOutcome { working, done, failed, waiting, closed };
 
 // human_gates receives the active gates (task ids) that only a person can pass now.
 GoalOutcome goal_outcome(const boost::json::object &goal, std::vector<std::string> &human_gates);

@@ -89,6 +89,8 @@ const char *outcome_name(GoalOutcome o) {
       return "waiting";
     case GoalOutcome::working:
       return "working";
+    case GoalOutcome::closed:
+      return "closed";
   }
   return "?";
 }

@@ -47,6 +47,7 @@ void Engine::refresh() {
     model_ = store_.read_all();
     tree_.rebuild_indexes();
     stale_ = false;
+    next_discovery_ms_ = 0;  // another process may have loaded or run triggers
   }
 }
 

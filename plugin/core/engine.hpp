@@ -89,7 +89,11 @@ class Engine {
   // Commit statuses (pr_status.cpp): what a goal's pull request should say now; sending those
   // that changed.
   std::optional<CommitStatus> wanted_status(const Goal &g) const;
-  void post_statuses(int64_t budget_ms);
+  // Under the lock: the statuses that differ from what each goal last posted (keys: what is
+  // recorded once posted). Then, outside it: send them and record those GitHub took.
+  void changed_statuses(std::vector<CommitStatus> &want, std::vector<std::string> &keys) const;
+  void post_statuses(const std::vector<CommitStatus> &want, const std::vector<std::string> &keys,
+                     int64_t budget_ms);
   void run_due_timers();                                                 // step.cpp
   void review_plan(Goal &g, bool approve, const std::string &feedback);  // reviews.cpp
   boost::json::object status_json(const Goal &g) const;                  // query.cpp

@@ -97,24 +97,22 @@ std::optional<CommitStatus> Engine::wanted_status(const Goal &g) const {
   return st;
 }
 
-void Engine::post_statuses(int64_t budget_ms) {
-  if (!poster_ || config_.dry_run || config_.read_only) return;
-  std::vector<CommitStatus> want;
-  std::vector<std::string> keys;
-  {
-    std::lock_guard lock(mutex_);
-    refresh();
-    for (const Goal &g : model_.goals) {
-      if (g.pull.empty() && !g.def.params.contains("pr")) continue;
-      std::optional<CommitStatus> st = wanted_status(g);
-      if (!st) continue;
-      std::string key = st->state + "\n" + st->description + "\n" + st->sha;
-      if (key == g.status_posted) continue;
-      want.push_back(std::move(*st));
-      keys.push_back(std::move(key));
-    }
+void Engine::changed_statuses(std::vector<CommitStatus> &want,
+                              std::vector<std::string> &keys) const {
+  if (config_.dry_run || config_.read_only) return;
+  for (const Goal &g : model_.goals) {
+    if (g.pull.empty() && !g.def.params.contains("pr")) continue;
+    std::optional<CommitStatus> st = wanted_status(g);
+    if (!st) continue;
+    std::string key = st->state + "\n" + st->description + "\n" + st->sha;
+    if (key == g.status_posted) continue;
+    want.push_back(std::move(*st));
+    keys.push_back(std::move(key));
   }
-  if (want.empty()) return;
+}
+
+void Engine::post_statuses(const std::vector<CommitStatus> &want,
+                           const std::vector<std::string> &keys, int64_t budget_ms) {
   std::vector<bool> sent = poster_->post(want, budget_ms);
   mutate([&] {
     for (std::size_t k = 0; k < want.size() && k < sent.size(); ++k) {

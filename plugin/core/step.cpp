@@ -50,8 +50,6 @@ json::object Engine::step(const json::object &input) {
     bool due;
     {
       std::lock_guard lock(mutex_);
-      if (store_.changed_by_others()) stale_ = true;
-      if (stale_) next_discovery_ms_ = 0;
       due = clock() >= next_discovery_ms_;
     }
     if (due) {
@@ -76,6 +74,8 @@ json::object Engine::step(const json::object &input) {
     }
     outcomes = gates_.run_polls(due, polls, now, budget);
   }
+  std::vector<CommitStatus> statuses;
+  std::vector<std::string> status_keys;
   json::object out = mutate([&] {
     gates_.apply_polls(due, outcomes);
     int32_t only_goal = only ? tree_.find_goal(*only) : -1;
@@ -152,13 +152,14 @@ json::object Engine::step(const json::object &input) {
       next = std::min(next, std::max<int64_t>(0, poll - tx_.now));
     if (finder_ && next_discovery_ms_ < INT64_MAX)
       next = std::min(next, std::max<int64_t>(0, next_discovery_ms_ - tx_.now));
+    if (poster_) changed_statuses(statuses, status_keys);
     return json::object{
         {"actions", std::move(actions)}, {"next_step_ms", next}, {"goals", std::move(goals)}};
   });
   if (!discovered.empty()) out["discovered"] = std::move(discovered);
   // What each shepherded pull request says changed with this step: tell GitHub. A fault only
   // delays it to a later step.
-  if (poster_) post_statuses(std::max<int64_t>(budget, 1000));
+  if (!statuses.empty()) post_statuses(statuses, status_keys, std::max<int64_t>(budget, 1000));
   return out;
 }
 

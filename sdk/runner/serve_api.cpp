@@ -89,6 +89,13 @@ std::optional<std::string> goal_param(const Request &req, Response *error) {
   return *raw;
 }
 
+// A query parameter or header that must be a whole number (at least 0).
+std::optional<int64_t> whole_number(const std::string &text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoll(text);
+}
+
 bool nonempty(const json::array *a) {
   return a != nullptr && !a->empty();
 }
@@ -136,7 +143,11 @@ class Api {
  public:
   Api(goalkeeper::Handle &state, ApiOptions options, std::function<void()> kick,
       CentaurBridge *bridge)
-      : state_(state), options_(std::move(options)), kick_(std::move(kick)), bridge_(bridge) {}
+      : state_(state),
+        options_(std::move(options)),
+        kick_(std::move(kick)),
+        bridge_(bridge),
+        redactor_(std::make_shared<Redactor>(options_.secrets)) {}
 
   http::Router routes();
 
@@ -167,12 +178,15 @@ class Api {
   Response task(const Request &req, const RouteMatch &m);
   Response status(const Request &req);
   Response events(const Request &req);
+  Response events_feed(const Request &req);
+  Response job_log(const Request &req, const RouteMatch &m);
   Response centaur_callback(const Request &req, const RouteMatch &m);
 
   goalkeeper::Handle &state_;
   ApiOptions options_;
   std::function<void()> kick_;
   CentaurBridge *bridge_;
+  std::shared_ptr<const Redactor> redactor_;
 };
 
 Response Api::webhook(const Request &req) {
@@ -345,6 +359,50 @@ Response Api::events(const Request &req) {
   }
 }
 
+Response Api::events_feed(const Request &req) {
+  if (auto no = refuse(req)) return *no;
+  Response error;
+  auto goal = goal_param(req, &error);
+  if (!goal) return error;
+  int64_t after = 0;
+  // A client that reconnects says where it stopped; that wins over the ?after of its first URL.
+  if (std::string last = req.header("Last-Event-ID"); !last.empty()) {
+    auto n = whole_number(last);
+    if (!n) return http::error_response(400, "Last-Event-ID must be an event id (a whole number)");
+    after = *n;
+  } else if (auto a = http::query_param(req.query, "after")) {
+    auto n = whole_number(*a);
+    if (!n) return http::error_response(400, "after must be a whole number");
+    after = *n;
+  }
+  if (!goal->empty()) {
+    // An unknown goal is 404 now, not a stream that stays empty.
+    try {
+      state_.query(json::serialize(
+          json::object{{"what", "events"}, {"goal_id", *goal}, {"after", after}, {"limit", 1}}));
+    } catch (const goalkeeper::Error &e) {
+      return plugin_error(e);
+    }
+  }
+  return events_stream(state_, *goal, after, redactor_, options_.timing);
+}
+
+Response Api::job_log(const Request &req, const RouteMatch &m) {
+  if (auto no = refuse(req)) return *no;
+  const std::string &goal = m.param("goal");
+  const std::string key = goal.empty() ? m.param("key") : goal + "/" + m.param("key");
+  size_t tail = 100;
+  if (auto t = http::query_param(req.query, "tail")) {
+    auto n = whole_number(*t);
+    if (!n || *n > 100000)
+      return http::error_response(400, "tail must be a number of lines, 0 to 100000");
+    tail = static_cast<size_t>(*n);
+  }
+  JobAlive alive = options_.job_alive;
+  if (!alive) alive = [](const std::string &) { return -1; };
+  return job_log_stream(options_.work_dir, key, tail, std::move(alive), redactor_, options_.timing);
+}
+
 Response Api::centaur_callback(const Request &req, const RouteMatch &m) {
   const std::string ref = task_ref(m);
   auto given = http::bearer_token(req);
@@ -399,6 +457,10 @@ http::Router Api::routes() {
         [this](const Request &req, const RouteMatch &) { return status(req); });
   r.add("GET", "/api/events",
         [this](const Request &req, const RouteMatch &) { return events(req); });
+  r.add("GET", "/api/events/stream",
+        [this](const Request &req, const RouteMatch &) { return events_feed(req); });
+  for (const char *p : {"/api/jobs/{goal}/{key}/log", "/api/jobs/{key}/log"})
+    r.add("GET", p, [this](const Request &req, const RouteMatch &m) { return job_log(req, m); });
   for (const char *p : {"/api/centaur/callback/{goal}/{task}", "/api/centaur/callback/{task}"})
     r.add("POST", p,
           [this](const Request &req, const RouteMatch &m) { return centaur_callback(req, m); });

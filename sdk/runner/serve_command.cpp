@@ -19,6 +19,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -27,6 +28,7 @@
 #include "goal_text.hpp"
 #include "http/server.hpp"
 #include "serve_api.hpp"
+#include "serve_stream.hpp"
 #include "session.hpp"
 
 namespace gk::runner {
@@ -266,7 +268,17 @@ int cmd_serve(const Args &args) {
   CentaurBridge bridge(bridge_settings,
                        [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); });
 
+  // The log streams ask the registry whether a job still runs, through an instance of their own
+  // (the step loop's is its alone), one question at a time.
+  jobs::LocalJobs log_registry(s.layout.registry());
+  std::mutex log_registry_mutex;
   ApiOptions api{token, token_env, args.has("verbose")};
+  api.work_dir = fs::current_path();
+  api.secrets = secret_values(config);
+  api.job_alive = [&](const std::string &key) {
+    std::lock_guard lock(log_registry_mutex);
+    return log_registry.alive(key);
+  };
   server.set_handler(make_serve_handler(
       s.state, api, [&waker] { waker.kick(); }, &bridge));
   // The handler uses the state, the waker and the bridge: however serve leaves, the server stops

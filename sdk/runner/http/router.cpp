@@ -3,7 +3,6 @@
 
 #include "net/url.hpp"
 
-
 #include <new>
 
 namespace gk::http {

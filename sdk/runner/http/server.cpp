@@ -1,9 +1,10 @@
 // The HTTP/1.1 receiver: an acceptor and one Connection per socket, each on its own strand.
-// Longer than most of our files (about 560 lines): a Connection is one state machine (read,
+// Longer than most of our files (about 670 lines): a Connection is one state machine (read,
 // limit, answer, keep alive or close, time out) whose asynchronous halves call each other, and
 // the acceptor's descriptor and connection limits belong with it; split, neither half reads alone.
 #include "server.hpp"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -178,6 +179,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Called on the connection's strand when the server stops.
   void on_shutdown() {
     if (phase_ == Phase::idle) stream_.cancel();
+    // A stream waiting for its next text ends now (the timer's handler sees the server stop);
+    // one writing ends when the write is done.
+    if (phase_ == Phase::streaming && !writing_) timer_.cancel();
   }
   void post_shutdown() {
     net::post(stream_.get_executor(), [self = shared_from_this()] { self->on_shutdown(); });
@@ -188,7 +192,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
-  enum class Phase { idle, reading, handling, writing, closing };
+  enum class Phase { idle, reading, handling, writing, streaming, closing };
 
   const Limits &limits() const { return server_->limits; }
 
@@ -299,6 +303,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       res = error_response(500, "internal error");
     }
     ++server_->served;
+    if (res.stream && msg.method() != bhttp::verb::head) return start_stream(std::move(res), msg);
+    res.stream.reset();
     bool keep = msg.keep_alive() && !server_->stopping;
     send(std::move(res), msg.version(), keep, false, msg.method() == bhttp::verb::head);
   }
@@ -329,6 +335,93 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (!keep_alive) return self->close();
           self->idle();
         });
+  }
+
+  // A streamed answer (server.hpp): the headers, then each text of the StreamBody as it comes,
+  // while a read on the socket notices the client leave.
+  void start_stream(Response res, const bhttp::request<bhttp::string_body> &req) {
+    phase_ = Phase::streaming;
+    body_ = std::move(res.stream);
+    chunked_ = req.version() >= 11;
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        static_cast<bhttp::status>(res.status), req.version());
+    head->set(bhttp::field::server, "goalkeeper");
+    if (!res.content_type.empty()) head->set(bhttp::field::content_type, res.content_type);
+    for (auto &[k, v] : res.headers) head->set(k, v);
+    head->keep_alive(false);
+    if (chunked_) head->chunked(true);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    writing_ = true;
+    stream_.expires_after(limits().idle_timeout);
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer](beast::error_code ec, size_t) {
+          self->writing_ = false;
+          if (ec || self->phase_ != Phase::streaming) return self->close();
+          self->watch_client();
+          self->produce();
+        });
+  }
+
+  // Reads (and drops) what the client sends while it streams: the read ends when it leaves.
+  void watch_client() {
+    stream_.socket().async_read_some(net::buffer(sink_),
+                                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                                       if (self->phase_ != Phase::streaming) return;
+                                       if (ec) return self->close();
+                                       self->watch_client();
+                                     });
+  }
+
+  void produce() {
+    if (phase_ != Phase::streaming) return;
+    if (server_->stopping) return finish_stream();
+    bool done = false;
+    std::string text;
+    try {
+      if (body_->next)
+        text = body_->next(&done);
+      else
+        done = true;
+    } catch (...) {
+      done = true;
+    }
+    if (!text.empty()) return write_chunk(std::move(text), done);
+    if (done) return finish_stream();
+    wait_next();
+  }
+
+  void write_chunk(std::string text, bool last) {
+    out_ = std::move(text);
+    writing_ = true;
+    stream_.expires_after(limits().idle_timeout);
+    auto written = [self = shared_from_this(), last](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      if (ec || self->phase_ != Phase::streaming) return self->close();
+      if (last || self->server_->stopping) return self->finish_stream();
+      self->wait_next();
+    };
+    if (chunked_)
+      net::async_write(stream_, bhttp::make_chunk(net::buffer(out_)), std::move(written));
+    else
+      net::async_write(stream_, net::buffer(out_), std::move(written));
+  }
+
+  void wait_next() {
+    timer_.expires_after(std::max(body_->interval, std::chrono::milliseconds(1)));
+    timer_.async_wait([self = shared_from_this()](beast::error_code) {
+      if (self->phase_ == Phase::streaming) self->produce();
+    });
+  }
+
+  // The last chunk (HTTP/1.1; for HTTP/1.0 the body ends with the connection), then close.
+  void finish_stream() {
+    if (phase_ != Phase::streaming || writing_) return;
+    phase_ = Phase::writing;
+    if (!chunked_) return close();
+    stream_.expires_after(std::min(limits().idle_timeout, kLinger));
+    net::async_write(stream_, bhttp::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code, size_t) { self->close(); });
   }
 
   // A request refused before it was read whole: answer, then read and drop what the client is
@@ -373,6 +466,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   net::steady_timer timer_{stream_.get_executor()};
   bool timed_out_ = false;
   Phase phase_ = Phase::idle;
+  // While streaming: the body, its framing, the text being written, a sink for what the client
+  // sends meanwhile.
+  std::shared_ptr<StreamBody> body_;
+  bool chunked_ = true, writing_ = false;
+  std::string out_;
+  std::array<char, 1024> sink_{};
 };
 
 void Server::Impl::accept(const std::shared_ptr<Impl> &self) {

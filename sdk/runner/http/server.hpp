@@ -21,9 +21,19 @@
 // Threads: `threads` Asio threads run the connections; handlers run on them and may block for a
 // short while (a gk_* call). Each connection is on its own strand.
 //
+// Streamed answers: a handler may set Response::stream (a StreamBody, stream.hpp) instead of a
+// body. The server sends the status and headers (no Content-Length; "Transfer-Encoding: chunked"
+// for HTTP/1.1, for HTTP/1.0 the body simply ends with the connection; always "Connection:
+// close"), then calls the StreamBody's next() on the connection's strand every `interval`,
+// writing and flushing each text as it comes. A stream ends when next() says so (the last chunk
+// is sent), when the client disconnects (noticed at once: the connection reads while it writes)
+// or when the server stops. It is one connection under max_connections for as long as it lasts.
+// A write that the client does not take within idle_timeout ends it. HEAD gets the headers only.
+//
 // Shutdown (stop()): the listener closes at once (new connections are refused), idle keep-alive
-// connections are closed, requests that already started are read, handled and answered (with
-// "Connection: close"), then the threads return. After `grace` the rest are cut off.
+// connections are closed, open streams end (their last chunk is sent), requests that already
+// started are read, handled and answered (with "Connection: close"), then the threads return.
+// After `grace` the rest are cut off.
 #pragma once
 
 #include <chrono>
@@ -34,6 +44,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "stream.hpp"
 
 namespace gk::http {
 
@@ -55,6 +67,8 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // When set, the answer is streamed (see above) and body is not sent.
+  std::shared_ptr<StreamBody> stream;
 };
 
 using Handler = std::function<Response(const Request &)>;

@@ -226,6 +226,11 @@ json::object Engine::apply_discovery(DiscoveryCycle &c, bool dry_run) {
     if (matched.contains(key)) continue;
     if (auto it = closed.find(key); it != closed.end()) {
       const bool merged = it->second->state == "merged";
+      // Our own merge task sent this merge: its next poll finishes the goal as done.
+      if (merged && merging(g)) {
+        actions.push_back(action(g.pull, "exists", g.id, "goalkeeper is merging it"));
+        continue;
+      }
       const std::string why = merged ? "merged outside goalkeeper" : "pull request closed";
       actions.push_back(action(g.pull, "stop", g.id, why));
       if (!dry_run) close_goal(g, why);
@@ -270,6 +275,17 @@ json::array Engine::discovery_due_for(const std::string &repo) {
     next_discovery_ms_ = 0;
   }
   return due;
+}
+
+bool Engine::merging(const Goal &g) const {
+  const auto gi = static_cast<int32_t>(&g - model_.goals.data());
+  for (TaskIndex i : model_.active_gates) {
+    const Task &t = model_.tasks[i];
+    if (t.goal != gi || !t.gate().active) continue;
+    for (const auto &[path, poll] : t.gate().polls)
+      if (poll.memo.contains("merge_intent")) return true;
+  }
+  return false;
 }
 
 void Engine::close_goal(Goal &g, const std::string &why) {

@@ -84,6 +84,7 @@ class Engine {
   struct DiscoveryCycle;
   boost::json::object apply_discovery(DiscoveryCycle &c, bool dry_run);
   void close_goal(Goal &g, const std::string &why);
+  bool merging(const Goal &g) const;  // a merge task of the goal has sent (or is sending) a merge
   // The triggers whose query can match a pull request of `repo` become due now; their ids.
   boost::json::array discovery_due_for(const std::string &repo);
   // Commit statuses (pr_status.cpp): what a goal's pull request should say now; sending those

@@ -185,7 +185,9 @@ GateOutcome MergeChecker::Impl::one(const GatePoll &p) {
 
   if (flag(pull, "merged")) {
     o.kind = GateOutcome::Kind::pass;
-    const bool ours = str(p.memo, "merged_at") == head_sha && !head_sha.empty();
+    // The intent was recorded before the merge was sent: a merge whose answer was lost (a crash,
+    // a timeout) is still known as ours.
+    const bool ours = str(p.memo, "merge_intent") == head_sha && !head_sha.empty();
     o.artifacts = {{"merged", true},
                    {"merge_sha", str(pull, "merge_commit_sha")},
                    {"head_sha", head_sha},
@@ -256,10 +258,13 @@ GateOutcome MergeChecker::Impl::one(const GatePoll &p) {
     o.next_poll_ms = now + settings.poll_review_ms;
     return o;
   }
+  // First the intent, made durable by the engine (the next poll follows at once), then the merge.
+  if (str(p.memo, "merge_intent") != head_sha) {
+    o.memo["merge_intent"] = head_sha;
+    o.next_poll_ms = now;
+    return o;
+  }
   json::object req{{"sha", head_sha}, {"merge_method", method}};
-  // Recorded before the request: a merge that succeeds while our answer is lost is recognised as
-  // ours on the next read.
-  o.memo["merged_at"] = head_sha;
   net::HttpResponse m =
       send("PUT", rest::pull_url(settings.api_url, repo, pr) + "/merge", json::serialize(req));
   if (m.status == 200) {
@@ -287,7 +292,7 @@ GateOutcome MergeChecker::Impl::one(const GatePoll &p) {
     }
     return o;
   }
-  o.memo.erase("merged_at");
+  o.memo.erase("merge_intent");
   if (m.status == 409) {
     o.kind = GateOutcome::Kind::recheck;
     o.reason = "the head of " + target + " moved before the merge (" + github_message(m.body) +

@@ -10,6 +10,8 @@
 //   head is not the approved one      recheck: the gates before the task check the new head
 //   mergeable null (GitHub computing) wait, read again with backoff; never a refusal
 //   behind + update_branch            PUT update-branch, then recheck (the head moves)
+//   ready to merge                    the intent (the head) is recorded first, the merge sent at
+//                                     the next poll, so a merge whose answer is lost is ours
 //   merge 200                         pass
 //   merge 409 (head moved)            recheck; nothing was merged
 //   merge 405 / 422                   blocked with GitHub's message

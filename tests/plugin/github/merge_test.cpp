@@ -144,6 +144,29 @@ TEST(MergeTask, ADryRunSendsNoMutationAndSaysWhatItWouldDo) {
   EXPECT_THAT(h.events(), HasSubstr("would merge octo/app#12 (squash) at " + kA));
 }
 
+TEST(MergeTask, AMergeWhoseAnswerWasLostIsStillKnownAsOurs) {
+  Harness h;
+  h.fake.set_pull("octo/app", 12, green(kA));
+  h.begin();
+  for (int i = 0; i < 20 && h.task_status("review") != "done"; ++i) {
+    h.engine->step({{"time_budget_ms", 3000}});
+    h.now += 2'500;
+  }
+  // The merge task's first poll records the head it will merge; the merge goes out at the next.
+  h.engine->step({{"time_budget_ms", 3000}});
+  ASSERT_TRUE(h.merges().empty());
+  // As if that merge was sent and GitHub took it, but the answer never came back.
+  gkfake::PullState merged = green(kA);
+  merged.state = "closed";
+  merged.merged = true;
+  merged.merge_commit_sha = "dddddddddddddddddddddddddddddddddddddd33";
+  h.fake.set_pull("octo/app", 12, merged);
+  EXPECT_EQ(h.drive(5), "done");
+  EXPECT_TRUE(h.merges().empty());
+  json::object t = h.engine->query({{"what", "task"}, {"goal_id", "land"}, {"task_id", "merge"}});
+  EXPECT_EQ(t.at("artifacts").at("by").as_string(), "goalkeeper");
+}
+
 TEST(MergeTask, AClosedPullRequestBlocksTheMerge) {
   Harness h;
   gkfake::PullState pr = green(kA);

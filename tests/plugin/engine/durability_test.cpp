@@ -146,7 +146,7 @@ TEST(Durability, AVersionOneStateIsMigratedAndKeepsItsGoals) {
           "DROP TABLE templates; DROP TABLE triggers; ALTER TABLE goals DROP COLUMN trigger_id; "
           "ALTER TABLE goals DROP COLUMN pull; ALTER TABLE goals DROP COLUMN "
           "discovery_paused; ALTER TABLE goals DROP COLUMN closed; ALTER TABLE goals DROP "
-                         "COLUMN head_sha; ALTER TABLE goals DROP COLUMN status_posted; "
+          "COLUMN head_sha; ALTER TABLE goals DROP COLUMN status_posted; "
           "UPDATE schema_version SET version = 1",
           nullptr, nullptr, nullptr),
       SQLITE_OK);
@@ -180,15 +180,16 @@ TEST(Durability, AVersionTwoStateIsMigratedAndItsRunningJobsTakeAHostRef) {
   // What version 2 wrote: no host_ref column.
   sqlite3 *raw = nullptr;
   sqlite3_open(state.c_str(), &raw);
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "ALTER TABLE tasks DROP COLUMN host_ref; DROP TABLE templates; "
-                         "DROP TABLE triggers; ALTER TABLE goals DROP COLUMN trigger_id; "
-                         "ALTER TABLE goals DROP COLUMN pull; ALTER TABLE goals DROP COLUMN "
-                         "discovery_paused; ALTER TABLE goals DROP COLUMN closed; ALTER TABLE goals DROP "
-                         "COLUMN head_sha; ALTER TABLE goals DROP COLUMN status_posted; "
-                         "UPDATE schema_version SET version = 2",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(raw,
+                   "ALTER TABLE tasks DROP COLUMN host_ref; DROP TABLE templates; "
+                   "DROP TABLE triggers; ALTER TABLE goals DROP COLUMN trigger_id; "
+                   "ALTER TABLE goals DROP COLUMN pull; ALTER TABLE goals DROP COLUMN "
+                   "discovery_paused; ALTER TABLE goals DROP COLUMN closed; ALTER TABLE goals DROP "
+                   "COLUMN head_sha; ALTER TABLE goals DROP COLUMN status_posted; "
+                   "UPDATE schema_version SET version = 2",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(raw);
   Host h(state, "{}");
   auto keys = Host::run_keys(h.step());
